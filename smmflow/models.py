@@ -1,0 +1,23 @@
+"""Every model of the core, imported so that ``Base.metadata`` knows all tables."""
+
+from __future__ import annotations
+
+from smmflow.accounts.models import SocialAccount
+from smmflow.approvals.models import ApprovalChain, ApprovalDecision, ApprovalRequest, ApprovalStep
+from smmflow.assignments.models import Assignment, Submission
+from smmflow.audit.models import AuditEvent
+from smmflow.auth.models import ApiToken, User
+from smmflow.briefs.models import Brief, TechSpec, TechSpecVersion
+from smmflow.campaigns.models import Campaign
+from smmflow.clients.models import Client, Membership
+from smmflow.contractors.models import ContractorProfile
+from smmflow.db import Base
+from smmflow.expenses.models import Expense
+from smmflow.posts.models import Post, PostTarget, PublishAttempt
+
+__all__ = [
+    "ApiToken", "ApprovalChain", "ApprovalDecision", "ApprovalRequest", "ApprovalStep",
+    "Assignment", "AuditEvent", "Base", "Brief", "Campaign", "Client", "ContractorProfile",
+    "Expense", "Membership", "Post", "PostTarget", "PublishAttempt", "SocialAccount",
+    "Submission", "TechSpec", "TechSpecVersion", "User",
+]
