@@ -32,19 +32,32 @@ class AppState:
     login_throttle: LoginThrottle
     engine: Engine | None = None
     sessionmaker: sessionmaker[Session] | None = None
+    plugins: Any = None
+    platforms: dict[str, Any] = field(default_factory=dict)
     route_rules: dict[str, Any] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
 
 
 def _api_blueprints() -> list[Any]:
-    from smmflow.accounts.api import blp as accounts
-    from smmflow.audit.api import blp as audit_api
-    from smmflow.auth.api import blp as auth
-    from smmflow.campaigns.api import blp as campaigns
-    from smmflow.clients.api import blp as clients
-    from smmflow.contractors.api import blp as contractors
+    """The ``blp`` of every ``smmflow/<domain>/api.py`` (and its ``extra_blueprints``)."""
+    import importlib
+    import pkgutil
 
-    return [auth, clients, accounts, campaigns, contractors, audit_api]
+    import smmflow
+
+    found = []
+    for info in sorted(pkgutil.iter_modules(smmflow.__path__), key=lambda m: m.name):
+        if not info.ispkg:
+            continue
+        try:
+            module = importlib.import_module(f"smmflow.{info.name}.api")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"smmflow.{info.name}.api":
+                raise
+            continue
+        found.append(module.blp)
+        found.extend(getattr(module, "extra_blueprints", []))
+    return found
 
 
 def create_app(config: Settings | dict[str, Any] | None = None, *,
@@ -76,6 +89,11 @@ def create_app(config: Settings | dict[str, Any] | None = None, *,
         passwords=Passwords(settings),
         login_throttle=LoginThrottle(settings.login_rate_limit, settings.ratelimit_storage_url),
     )
+    from smmflow import plugins as plugin_manager
+
+    state = app.extensions["smmflow"]
+    state.plugins = plugin_manager.build_manager(plugins)
+    state.platforms = plugin_manager.build_platforms(state.plugins)
     db.init_app(app, settings.database_url)
     audit.install(app.extensions["smmflow"].sessionmaker)
 
@@ -85,11 +103,11 @@ def create_app(config: Settings | dict[str, Any] | None = None, *,
     init_errors(app)
     api_object = api.init_app(app, _api_blueprints())
     app.register_blueprint(web)
+    guard.init_app(app)  # before CSRF: refuse unauthorised requests first
     csrf = CSRFProtect(app)
     for blp in api_object._app.blueprints.values():
         if blp.name not in {web.name}:
             csrf.exempt(blp)
-    guard.init_app(app)
     _declare_framework_routes(app)
     return app
 

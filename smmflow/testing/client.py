@@ -27,11 +27,11 @@ class ApiClient:
 
     def request(self, method: str, path: str, *, as_: User | None = None,
                 json: Any = None, headers: dict[str, str] | None = None,
-                **kwargs: Any) -> TestResponse:
+                absolute: bool = False, **kwargs: Any) -> TestResponse:
         hdrs = dict(headers or {})
         if as_ is not None:
             hdrs["Authorization"] = f"Bearer {self.token_for(as_)}"
-        url = path if path.startswith("/api/") or path.startswith("http") else "/api/v1" + path
+        url = path if absolute or path.startswith(("/api/", "http")) else "/api/v1" + path
         return self.client.open(url, method=method, json=json, headers=hdrs, **kwargs)
 
     def get(self, path: str, **kw: Any) -> TestResponse:

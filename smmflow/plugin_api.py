@@ -1,0 +1,37 @@
+"""The public plugin API: the one module a plugin imports from.
+
+Everything a third-party network, classifier or notification plugin needs is
+here; nothing else of the core is a stable interface.
+"""
+
+from __future__ import annotations
+
+from smmflow import hookimpl
+from smmflow.errors import (
+    AuthExpired,
+    ContentRejected,
+    PlatformError,
+    RateLimited,
+    TransientError,
+    UnknownOutcome,
+)
+from smmflow.platforms.base import Capability, Platform
+from smmflow.platforms.content import (
+    METRICS,
+    MODERATION_ACTIONS,
+    Account,
+    Content,
+    InboxItemData,
+    MediaItem,
+    Problem,
+    PublishResult,
+)
+from smmflow.platforms.context import JobContext, make_http_client
+from smmflow.platforms.limits import ContentLimits, check_limits
+
+__all__ = [
+    "METRICS", "MODERATION_ACTIONS", "Account", "AuthExpired", "Capability", "Content",
+    "ContentLimits", "ContentRejected", "InboxItemData", "JobContext", "MediaItem",
+    "Platform", "PlatformError", "Problem", "PublishResult", "RateLimited", "TransientError",
+    "UnknownOutcome", "check_limits", "hookimpl", "make_http_client",
+]
