@@ -64,7 +64,7 @@ def test_every_route_is_declared_and_enforced(app, db):
                     args = {}
                     for build in builders:
                         args.update(build(world, factory))
-                url = ARG.sub(lambda m: str(args[m.group(1)]), rule.rule)
+                url = ARG.sub(lambda m, a=args: str(a[m.group(1)]), rule.rule)
                 user = world.principals()[principal]
                 body = {} if mutating else None
                 resp = api.request(method, url, as_=user, json=body, absolute=True)
