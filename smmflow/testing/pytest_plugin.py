@@ -103,8 +103,8 @@ def make_app(smmflow_settings: dict[str, Any]) -> Iterator[Callable[..., Flask]]
 
 @pytest.fixture
 def app(make_app: Callable[..., Flask]) -> Flask:
-    """An app with the installed plugins and test settings."""
-    return make_app()
+    """An app with no plugins and test settings (tests name the plugins they need)."""
+    return make_app(plugins=[])
 
 
 @pytest.fixture
