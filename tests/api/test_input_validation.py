@@ -38,7 +38,7 @@ def _json_body_routes(doc):
                 continue
             schema = _resolve(content["application/json"]["schema"], doc)
             if schema.get("type") == "object" and schema.get("properties"):
-                yield path, method, op["operationId"] if "operationId" in op else None, schema
+                yield path, method, op.get("operationId"), schema
 
 
 def _row_counts(db):
