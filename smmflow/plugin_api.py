@@ -15,6 +15,7 @@ from smmflow.errors import (
     TransientError,
     UnknownOutcome,
 )
+from smmflow.notifications.channels import Notice, NotificationChannel
 from smmflow.platforms.base import Capability, Platform
 from smmflow.platforms.content import (
     METRICS,
@@ -32,6 +33,7 @@ from smmflow.platforms.limits import ContentLimits, check_limits
 __all__ = [
     "METRICS", "MODERATION_ACTIONS", "Account", "AuthExpired", "Capability", "Content",
     "ContentLimits", "ContentRejected", "InboxItemData", "JobContext", "MediaItem",
+    "Notice", "NotificationChannel",
     "Platform", "PlatformError", "Problem", "PublishResult", "RateLimited", "TransientError",
     "UnknownOutcome", "check_limits", "hookimpl", "make_http_client",
 ]

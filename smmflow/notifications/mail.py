@@ -1,0 +1,54 @@
+"""Sending e-mail through the SMTP server of ``SMMFLOW_SMTP_URL``.
+
+``smtp://user:password@host:587`` uses STARTTLS when the server offers it;
+``smtps://...`` connects over TLS. With no URL, messages are logged instead
+(development).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+from urllib.parse import unquote, urlsplit
+
+from smmflow.config import Settings
+
+log = logging.getLogger("smmflow.mail")
+SMTP_TIMEOUT = 10.0
+
+
+def build_message(settings: Settings, to: str, subject: str, body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    return message
+
+
+def send(settings: Settings, message: EmailMessage) -> None:
+    """Send ``message`` (or log it when no SMTP server is configured)."""
+    if not settings.smtp_url:
+        log.info("e-mail (no SMMFLOW_SMTP_URL, not sent) to %s: %s", message["To"],
+                 message["Subject"])
+        return
+    url = urlsplit(settings.smtp_url)
+    if url.scheme not in ("smtp", "smtps"):
+        raise ValueError("SMMFLOW_SMTP_URL must start with smtp:// or smtps://")
+    host = url.hostname or "localhost"
+    if url.scheme == "smtps":
+        server: smtplib.SMTP = smtplib.SMTP_SSL(host, url.port or 465, timeout=SMTP_TIMEOUT,
+                                                context=ssl.create_default_context())
+    else:
+        server = smtplib.SMTP(host, url.port or 25, timeout=SMTP_TIMEOUT)
+    with server:
+        if url.scheme == "smtp":
+            server.ehlo()
+            if server.has_extn("starttls"):
+                server.starttls(context=ssl.create_default_context())
+                server.ehlo()
+        if url.username:
+            server.login(unquote(url.username), unquote(url.password or ""))
+        server.send_message(message)
