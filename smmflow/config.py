@@ -129,6 +129,17 @@ SETTINGS: tuple[Setting, ...] = (
             "Timeout in seconds for every call a plugin makes to a network."),
     Setting("publish_concurrency", "SMMFLOW_PUBLISH_CONCURRENCY", _to_positive_int, 32,
             "Platform calls in flight at once inside one worker process."),
+    Setting("publish_batch_size", "SMMFLOW_PUBLISH_BATCH_SIZE", _to_positive_int, 1000,
+            "Most post targets in one publish job (due targets are spread over the workers)."),
+    Setting("publish_max_attempts", "SMMFLOW_PUBLISH_MAX_ATTEMPTS", _to_positive_int, 6,
+            "Tries of one post target (rate limits, network errors) before it fails for good."),
+    Setting("publish_backoff_seconds", "SMMFLOW_PUBLISH_BACKOFF_SECONDS", _to_positive_float, 10.0,
+            "First retry delay of a post target; doubles per attempt, with jitter, up to 1 hour. "
+            "A longer Retry-After of the network wins."),
+    Setting("publish_stale_seconds", "SMMFLOW_PUBLISH_STALE_SECONDS", _to_positive_float, 30.0,
+            "A publish claim or dispatch without a heartbeat for this long is recovered."),
+    Setting("dispatch_interval", "SMMFLOW_DISPATCH_INTERVAL", _to_positive_float, 1.0,
+            "How often the dispatcher looks for due post targets, in seconds."),
     Setting("metrics_days", "SMMFLOW_METRICS_DAYS", _to_positive_int, 30,
             "Collect post metrics for posts published in the last N days."),
     Setting("debug", "SMMFLOW_DEBUG", _to_bool, False, "Flask debug mode (never in production)."),
@@ -159,6 +170,11 @@ class Settings:
     mail_from: str = "smmflow@localhost"
     http_timeout: float = 10.0
     publish_concurrency: int = 32
+    publish_batch_size: int = 1000
+    publish_max_attempts: int = 6
+    publish_backoff_seconds: float = 10.0
+    publish_stale_seconds: float = 30.0
+    dispatch_interval: float = 1.0
     metrics_days: int = 30
     debug: bool = False
     extra: dict[str, str] = field(default_factory=dict)

@@ -61,12 +61,21 @@ class Post(Base):
 
 
 class PostTarget(Base):
-    """One post on one social account: its own schedule, status and outcome."""
+    """One post on one social account: its own schedule, status and outcome.
+
+    Publishing columns (see :mod:`smmflow.posts.publishing`): ``dispatch_job`` is
+    the RQ job carrying the target while it is ``scheduled`` and dispatched, with
+    ``dispatched_at`` as that job's heartbeat; ``claimed_by``/``claimed_at`` are
+    the worker holding it ``publishing`` and its heartbeat; ``next_attempt_at``
+    delays a retry; ``reconcile_first`` asks the next attempt to look for the post
+    with ``find_published`` before sending it again.
+    """
 
     __tablename__ = "post_targets"
     __table_args__ = (
         UniqueConstraint("post_id", "social_account_id"),
         Index("ix_post_targets_due", "status", "scheduled_at"),
+        Index("ix_post_targets_dispatch_job", "dispatch_job"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,6 +98,9 @@ class PostTarget(Base):
     published_at: Mapped[dt.datetime | None]
     platform_state: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     version: Mapped[int] = mapped_column(default=1)
+    dispatch_job: Mapped[str | None] = mapped_column(String(64))
+    dispatched_at: Mapped[dt.datetime | None]
+    reconcile_first: Mapped[bool] = mapped_column(default=False)
 
     post: Mapped[Post] = relationship(back_populates="targets")
     attempts_log: Mapped[list[PublishAttempt]] = relationship(
