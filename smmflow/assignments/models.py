@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from smmflow.db import Base, JSONType, utcnow
+
+if TYPE_CHECKING:
+    from smmflow.briefs.models import TechSpecVersion
 
 
 class AssignmentState(enum.StrEnum):
@@ -49,12 +52,20 @@ class Assignment(Base):
     submitted_at: Mapped[dt.datetime | None]
     done_at: Mapped[dt.datetime | None]
     cancelled_at: Mapped[dt.datetime | None]
-    reminded_at: Mapped[dt.datetime | None]
+    reminded_at: Mapped[dt.datetime | None]  # the "due soon" reminder went out
+    overdue_reminded_at: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(default=1)
+
+    # optimistic locking: two concurrent transitions cannot both win
+    __mapper_args__ = {"version_id_col": version}
 
     submissions: Mapped[list[Submission]] = relationship(
         back_populates="assignment", order_by="Submission.number", cascade="all, delete-orphan"
     )
+    spec_version: Mapped[TechSpecVersion | None] = relationship(
+        foreign_keys=[spec_version_id], lazy="joined", viewonly=True)
+    acknowledged_spec_version: Mapped[TechSpecVersion | None] = relationship(
+        foreign_keys=[acknowledged_spec_version_id], lazy="joined", viewonly=True)
 
 
 class Submission(Base):
@@ -74,6 +85,8 @@ class Submission(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     check_result: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     check_passed: Mapped[bool] = mapped_column(default=False)
+    feedback: Mapped[str | None] = mapped_column(Text)  # the manager's revision request
+    reviewed_at: Mapped[dt.datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

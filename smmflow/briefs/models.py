@@ -31,7 +31,8 @@ class Brief(Base):
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    spec: Mapped[TechSpec | None] = relationship(back_populates="brief", uselist=False)
+    spec: Mapped[TechSpec | None] = relationship(back_populates="brief", uselist=False,
+                                                 cascade="all, delete-orphan")
 
 
 class TechSpec(Base):
@@ -49,9 +50,18 @@ class TechSpec(Base):
         back_populates="spec", order_by="TechSpecVersion.number", cascade="all, delete-orphan"
     )
 
+    @property
+    def version(self) -> int:
+        """The current version number; drives the spec's ETag."""
+        return self.current_number
+
 
 class TechSpecVersion(Base):
-    """One immutable version of a spec: a list of deliverables with requirements."""
+    """One immutable version of a spec: a list of deliverables with requirements.
+
+    ``platforms`` snapshots the brief's target platforms when the version was
+    made; their declared limits are merged into the effective requirements.
+    """
 
     __tablename__ = "tech_spec_versions"
     __table_args__ = (UniqueConstraint("spec_id", "number"),)
@@ -60,6 +70,7 @@ class TechSpecVersion(Base):
     spec_id: Mapped[int] = mapped_column(ForeignKey("tech_specs.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]
     deliverables: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    platforms: Mapped[list[str]] = mapped_column(JSONType, default=list)
     change_note: Mapped[str] = mapped_column(String(500), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

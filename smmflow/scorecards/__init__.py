@@ -1,0 +1,1 @@
+"""Contractor scorecards, computed from assignments in SQL."""
