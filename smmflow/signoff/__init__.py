@@ -1,0 +1,1 @@
+"""Client sign-off pages: decide on one subject through a signed, expiring link."""

@@ -1,0 +1,1 @@
+from tests.posts.fixtures import app, events, scene  # noqa: F401
