@@ -1,0 +1,10 @@
+"""Make ``fake_instagram`` importable from this folder (tests here are not a package)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = str(Path(__file__).resolve().parent)
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)

@@ -1,0 +1,76 @@
+"""Post metrics (wall counters + ``stats.getPostReach``) and account metrics (members count)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from smmflow.plugin_api import AuthExpired, ContentRejected, JobContext
+from smmflow_vk.client import Credentials, VKClient
+from smmflow_vk.publishing import external_id, parse_external_id
+
+GET_BY_ID_CHUNK = 100   # posts per wall.getById call
+REACH_CHUNK = 30        # post_ids per stats.getPostReach call (schema maxItems)
+
+# VK post counter -> canonical metric name.
+COUNTERS = {"likes": "likes", "comments": "comments", "reposts": "shares", "views": "views"}
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _items(answer: Any) -> list[dict[str, Any]]:
+    """5.199 wraps lists in ``{"items": [...]}``; older versions answered a bare list."""
+    if isinstance(answer, dict):
+        answer = answer.get("items", [])
+    return [item for item in answer or [] if isinstance(item, dict)]
+
+
+def counters_of(post: Mapping[str, Any]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for vk_name, metric in COUNTERS.items():
+        block = post.get(vk_name)
+        if isinstance(block, dict) and isinstance(block.get("count"), int):
+            out[metric] = block["count"]
+    return out
+
+
+def post_metrics(ctx: JobContext, client: VKClient, creds: Credentials,
+                 external_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Counters per post; ``reach`` from stats when VK gives it. Unknown posts are left out."""
+    wanted = [str(e) for e in external_ids]
+    result: dict[str, dict[str, int]] = {}
+    for chunk in _chunks(wanted, GET_BY_ID_CHUNK):
+        for post in _items(client.call("wall.getById", {"posts": list(chunk)})):
+            key = external_id(int(post.get("owner_id", 0)), int(post.get("id", 0)))
+            if key in wanted:
+                result[key] = counters_of(post)
+    own_posts = [parse_external_id(e)[1] for e in result if parse_external_id(e)[0] == creds.owner_id]
+    for chunk in _chunks(own_posts, REACH_CHUNK):
+        try:
+            stats = client.call("stats.getPostReach", {"owner_id": creds.owner_id, "post_ids": list(chunk)})
+        except (ContentRejected, AuthExpired) as exc:
+            # Stats need an admin token with the stats right; counters stay useful without them.
+            ctx.log.warning("VK post reach unavailable (%s); reach left absent", exc.platform_code)
+            break
+        rows = stats if isinstance(stats, list) else _items(stats)
+        for position, row in enumerate(rows):
+            if not isinstance(row, dict):
+                continue
+            post_id = row.get("post_id", chunk[position] if position < len(chunk) else None)
+            key = external_id(creds.owner_id, int(post_id)) if post_id is not None else None
+            if key in result and isinstance(row.get("reach_total"), int):
+                result[key]["reach"] = row["reach_total"]
+    return result
+
+
+def account_metrics(client: VKClient, creds: Credentials) -> dict[str, int]:
+    answer = client.call("groups.getById", {"group_id": creds.group_id, "fields": "members_count"})
+    groups = answer.get("groups", []) if isinstance(answer, dict) else answer or []
+    for group in groups:
+        if isinstance(group, dict) and abs(int(group.get("id", 0))) == creds.group_id:
+            count = group.get("members_count")
+            return {"followers": count} if isinstance(count, int) else {}
+    return {}
