@@ -36,6 +36,7 @@ class AppState:
     platforms: dict[str, Any] = field(default_factory=dict)
     route_rules: dict[str, Any] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
+    channels: dict[str, Any] = field(default_factory=dict)
 
 
 def _api_blueprints() -> list[Any]:
@@ -92,10 +93,14 @@ def create_app(config: Settings | dict[str, Any] | None = None, *,
     from smmflow import plugins as plugin_manager
 
     state = app.extensions["smmflow"]
-    state.plugins = plugin_manager.build_manager(plugins)
+    state.plugins = plugin_manager.build_manager(plugins, settings)
     state.platforms = plugin_manager.build_platforms(state.plugins)
+    state.channels = plugin_manager.build_channels(state.plugins)
     db.init_app(app, settings.database_url)
     audit.install(app.extensions["smmflow"].sessionmaker)
+    from smmflow import events
+
+    events.install(app)
 
     from smmflow.api.errors import init_app as init_errors
     from smmflow.web.views import blp as web
@@ -108,6 +113,10 @@ def create_app(config: Settings | dict[str, Any] | None = None, *,
     for blp in api_object._app.blueprints.values():
         if blp.name not in {web.name}:
             csrf.exempt(blp)
+    from smmflow.signoff.views import blp as signoff
+
+    app.register_blueprint(signoff)  # registered after the exemptions: CSRF-protected page
+    plugin_manager.register_blueprints(app, api_object, csrf)
     _declare_framework_routes(app)
     return app
 

@@ -8,16 +8,48 @@ from smmflow.assignments.models import Assignment, Submission
 from smmflow.audit.models import AuditEvent
 from smmflow.auth.models import ApiToken, User
 from smmflow.briefs.models import Brief, TechSpec, TechSpecVersion
+from smmflow.budgets.models import BudgetAlert, Revenue
 from smmflow.campaigns.models import Campaign
 from smmflow.clients.models import Client, Membership
 from smmflow.contractors.models import ContractorProfile
 from smmflow.db import Base
 from smmflow.expenses.models import Expense
+from smmflow.inbox.models import InboxItem, InboxReply, ModerationRule
+from smmflow.metrics.models import MetricSample
+from smmflow.notifications.models import Notification
 from smmflow.posts.models import Post, PostTarget, PublishAttempt
+from smmflow.reports.models import Report, ReportSchedule
 
 __all__ = [
-    "ApiToken", "ApprovalChain", "ApprovalDecision", "ApprovalRequest", "ApprovalStep",
-    "Assignment", "AuditEvent", "Base", "Brief", "Campaign", "Client", "ContractorProfile",
-    "Expense", "Membership", "Post", "PostTarget", "PublishAttempt", "SocialAccount",
-    "Submission", "TechSpec", "TechSpecVersion", "User",
+    "ApiToken",
+    "ApprovalChain",
+    "ApprovalDecision",
+    "ApprovalRequest",
+    "ApprovalStep",
+    "Assignment",
+    "AuditEvent",
+    "Base",
+    "Brief",
+    "BudgetAlert",
+    "Campaign",
+    "Client",
+    "ContractorProfile",
+    "Expense",
+    "InboxItem",
+    "InboxReply",
+    "Membership",
+    "MetricSample",
+    "ModerationRule",
+    "Notification",
+    "Post",
+    "PostTarget",
+    "PublishAttempt",
+    "Report",
+    "ReportSchedule",
+    "Revenue",
+    "SocialAccount",
+    "Submission",
+    "TechSpec",
+    "TechSpecVersion",
+    "User",
 ]

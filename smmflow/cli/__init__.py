@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from smmflow.errors import ConfigError
+from smmflow.errors import ConfigError, PluginError
 
 
 class Group(click.Group):
@@ -17,6 +17,9 @@ class Group(click.Group):
             return super().invoke(ctx)
         except ConfigError as exc:
             click.echo(f"smmflow: configuration error: {exc}", err=True)
+            sys.exit(2)
+        except PluginError as exc:
+            click.echo(f"smmflow: plugin error: {exc}", err=True)
             sys.exit(2)
 
 
@@ -31,6 +34,13 @@ def _register() -> None:
 
     for module in (config_cmd, db_cmd, demo_cmd, run_cmd, users_cmd):
         module.register(main)
+    from smmflow.cli import dispatcher_cmd, worker_cmd
+
+    for module in (dispatcher_cmd, worker_cmd):
+        module.register(main)
+    from smmflow.cli import plugins_cmd  # last: plugins may add commands
+
+    plugins_cmd.register(main)
 
 
 _register()

@@ -13,9 +13,9 @@ def register(main: click.Group) -> None:
         """Database schema."""
 
     @db.command("upgrade")
-    @click.argument("revision", default="heads")
+    @click.argument("revision", default="head")
     def upgrade(revision: str) -> None:
-        """Apply the migrations up to REVISION (default: every head)."""
+        """Apply the migrations up to REVISION (default: head)."""
         from smmflow import migrate
         from smmflow.cli.context import make_app
 

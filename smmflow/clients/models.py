@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from smmflow.auth.models import User
-from smmflow.db import Base, utcnow
+from smmflow.db import Base, JSONType, utcnow
 
 
 class MemberRole(enum.StrEnum):
@@ -32,6 +32,8 @@ class Client(Base):
     default_chain_id: Mapped[int | None] = mapped_column(
         ForeignKey("approval_chains.id", use_alter=True, ondelete="SET NULL")
     )
+    inbox_sla_minutes: Mapped[int] = mapped_column(default=60)
+    budget_alert_percents: Mapped[list[int]] = mapped_column(JSONType, default=lambda: [80, 100])
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -16,6 +16,11 @@ class ClientSchema(Schema):
     currency = Currency(load_default="USD")
     monthly_budget_minor = Money(load_default=0)
     default_chain_id = fields.Integer(allow_none=True, load_default=None)
+    inbox_sla_minutes = fields.Integer(strict=True, load_default=60,
+                                       validate=validate.Range(min=1, max=60 * 24 * 14))
+    budget_alert_percents = fields.List(fields.Integer(strict=True, validate=validate.Range(1, 1000)),
+                                        load_default=lambda: [80, 100],
+                                        validate=validate.Length(max=10))
     created_at = fields.DateTime(dump_only=True)
 
 
@@ -26,6 +31,9 @@ class ClientUpdateSchema(Schema):
     currency = Currency()
     monthly_budget_minor = Money()
     default_chain_id = fields.Integer(allow_none=True)
+    inbox_sla_minutes = fields.Integer(strict=True, validate=validate.Range(min=1, max=60 * 24 * 14))
+    budget_alert_percents = fields.List(fields.Integer(strict=True, validate=validate.Range(1, 1000)),
+                                        validate=validate.Length(max=10))
 
 
 class MembershipSchema(Schema):

@@ -102,6 +102,24 @@ def make_app(smmflow_settings: dict[str, Any]) -> Iterator[Callable[..., Flask]]
 
 
 @pytest.fixture
+def run_jobs() -> Callable[..., bool]:
+    """``run_jobs(app, queues=None)``: run the jobs queued for ``app`` now, in this process.
+
+    An RQ ``SimpleWorker`` bound to the app (:class:`smmflow.jobs.worker.AppWorker`)
+    works in burst mode on ``queues`` (default: all); returns True if a job ran.
+    """
+
+    def run(app: Flask, queues: list[str] | None = None) -> bool:
+        from smmflow.jobs.worker import AppWorker
+
+        worker = AppWorker(app, list(queues) if queues else None)
+        worker.log_result_lifespan = False
+        return bool(worker.work(burst=True, with_scheduler=False, logging_level="WARNING"))
+
+    return run
+
+
+@pytest.fixture
 def app(make_app: Callable[..., Flask]) -> Flask:
     """An app with no plugins and test settings (tests name the plugins they need)."""
     return make_app(plugins=[])

@@ -19,7 +19,6 @@ def cli_env(tmp_path):
         "SMMFLOW_PASSWORD_TIME_COST": "1",
         "SMMFLOW_PASSWORD_MEMORY_COST": "64",
         "SMMFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
-        "SMMFLOW_PLUGINS": "none",
     }
 
 
