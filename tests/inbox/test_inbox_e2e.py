@@ -52,7 +52,7 @@ def test_poll_rules_reply_and_sla(make_app, fake, run_jobs):
         client = factory.client(inbox_sla_minutes=30)
         manager = factory.member(client, "manager")
         moderator = factory.member(client, "moderator")
-        account = factory.account(client, "testnet", credentials=fake.account_credentials(),
+        factory.account(client, "testnet", credentials=fake.account_credentials(),
                                   external_id="acct-1")
         ids = fake.seed_comments(3, account="acct-1")
         texts = ["Win big at the CASINO tonight", "This coffee is awful", "When do you open?"]
