@@ -102,8 +102,11 @@ class AppWorker(SimpleWorker):
 
 def run_worker(app: Flask, queues: list[str] | None = None, *, burst: bool = False,
                name: str | None = None, with_scheduler: bool = True,
-               logging_level: str = "INFO") -> bool:
+               logging_level: str = "WARNING") -> bool:
     """Work on ``queues`` (default: all, most urgent first) until stopped; True if any job ran.
+
+    RQ's own log lines (one per job, and the periodic jobs run every few seconds) are
+    kept at WARNING by default; pass ``logging_level="INFO"`` to see every job.
 
     ``with_scheduler`` also runs RQ's scheduler (one per queue across all
     workers, by lock), which moves jobs enqueued with ``at=`` to their queue.
