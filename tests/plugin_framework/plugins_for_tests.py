@@ -68,6 +68,11 @@ class EventRecorder(Recorder):
     def on_inbox_sla_breached(self, item_id, client_id):
         self.calls.append(("on_inbox_sla_breached", locals_of(locals())))
 
+    @hookimpl
+    def on_budget_threshold_crossed(self, client_id, threshold_percent, spent_minor,
+                                    budget_minor):
+        self.calls.append(("on_budget_threshold_crossed", locals_of(locals())))
+
 
 def locals_of(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if k != "self"}

@@ -37,6 +37,8 @@ SAMPLE_KWARGS = {
                        "state": "failed", "reason": "rejected"},
     "on_inbox_item_received": {"item_id": 9, "client_id": 2, "platform": "testnet"},
     "on_inbox_sla_breached": {"item_id": 9, "client_id": 2},
+    "on_budget_threshold_crossed": {"client_id": 2, "threshold_percent": 80,
+                                    "spent_minor": 80_000, "budget_minor": 100_000},
 }
 
 
