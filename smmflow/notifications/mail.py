@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Sequence
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
@@ -19,12 +20,22 @@ log = logging.getLogger("smmflow.mail")
 SMTP_TIMEOUT = 10.0
 
 
-def build_message(settings: Settings, to: str, subject: str, body: str) -> EmailMessage:
+def build_message(settings: Settings, to: str, subject: str, body: str, *,
+                  html: str | None = None,
+                  attachments: Sequence[tuple[str, str, bytes]] = ()) -> EmailMessage:
+    """A message to ``to`` (one address or several, comma-separated); ``html`` adds an
+    HTML alternative, ``attachments`` are (filename, mime type, bytes)."""
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    for filename, mime, payload in attachments:
+        maintype, _, subtype = mime.partition("/")
+        message.add_attachment(payload, maintype=maintype, subtype=subtype or "octet-stream",
+                               filename=filename)
     return message
 
 

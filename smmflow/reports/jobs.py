@@ -11,7 +11,7 @@ from smmflow import db as database
 from smmflow.clients.models import Client
 from smmflow.jobs.periodic import PeriodicJob
 from smmflow.reports import services
-from smmflow.reports.models import ReportSchedule
+from smmflow.reports.models import Report, ReportSchedule
 
 PERIODIC = [PeriodicJob(name="reports.scheduled", func="smmflow.reports.jobs.run_schedules",
                         every_seconds=3600, queue="default")]
@@ -40,12 +40,15 @@ def run_schedules() -> int:
     return made
 
 
-def _mail(app: object, recipients: list[str], client: Client, report: object) -> None:
+def _mail(app: object, recipients: list[str], client: Client, report: Report) -> None:
     if not recipients:
         return
-    from smmflow.mail import send_mail
+    from smmflow.notifications import mail
 
-    subject = f"{client.name}: report {report.starts_on} – {report.ends_on}"  # type: ignore[attr-defined]
-    send_mail(app, recipients, subject, html=report.html,  # type: ignore[attr-defined]
-              attachments=[(f"report-{report.id}.csv", "text/csv",  # type: ignore[attr-defined]
-                            report.csv.encode())])  # type: ignore[attr-defined]
+    settings = app.extensions["smmflow"].settings  # type: ignore[attr-defined]
+    subject = f"{client.name}: report {report.starts_on} – {report.ends_on}"
+    mail.send(settings, mail.build_message(
+        settings, ", ".join(recipients), subject,
+        "The report is attached as CSV; open the HTML part for the charts.",
+        html=report.html, attachments=[(f"report-{report.id}.csv", "text/csv",
+                                         report.csv.encode())]))
