@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import exists, func, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session, selectinload
 
 from smmflow import db as database
 from smmflow.api import Blueprint
@@ -54,10 +55,18 @@ def list_items(args: dict[str, Any], client_id: int) -> dict[str, Any]:
     for key in ("status", "assignee_id", "platform"):
         if args.get(key) is not None:
             stmt = stmt.where(getattr(InboxItem, key) == args[key])
-    page = paginate(database.session(), stmt, InboxItem.id, args)
+    db = database.session()
     if args.get("label"):
-        page["items"] = [i for i in page["items"] if args["label"] in (i.labels or [])]
-    return page
+        stmt = stmt.where(has_label(db, args["label"]))
+    return paginate(db, stmt, InboxItem.id, args)
+
+
+def has_label(db: Session, label: str) -> Any:
+    """SQL condition: the item's JSON ``labels`` list holds ``label`` (filtered before paging)."""
+    if db.get_bind().dialect.name == "postgresql":
+        return type_coerce(InboxItem.labels, JSONB).contains([label])
+    each = func.json_each(InboxItem.labels).table_valued("value")
+    return exists(select(1).select_from(each).where(each.c.value == label))
 
 
 @blp.route("/clients/<int:client_id>/inbox/poll", methods=["POST"])

@@ -118,3 +118,16 @@ def test_manual_hide_not_supported_is_clear(api, world, factory, db):
     assert resp.json["error"]["code"] == "unsupported_action"
     bad = api.post(f"/inbox/{item.id}/actions", as_=world.moderator, json={"action": "explode"})
     assert bad.status_code == 422 and "action" in bad.json["error"]["details"]["fields"]
+
+
+def test_label_filter_is_applied_before_paging(api, world, factory, db):
+    account = factory.account(world.client_a, "telegram")
+    now = dt.datetime.now(dt.UTC)
+    for i in range(6):
+        db.add(InboxItem(client_id=world.client_a.id, social_account_id=account.id,
+                         platform="telegram", platform_id=f"p{i}", text="t", received_at=now,
+                         labels=["negative"] if i >= 4 else ["question"]))
+    db.commit()
+    page = api.get(f"/clients/{world.client_a.id}/inbox?label=negative&limit=2",
+                   as_=world.moderator).json
+    assert [i["platform_id"] for i in page["items"]] == ["p4", "p5"]
