@@ -112,24 +112,22 @@ def ingest(app: Flask, db: Session, account: SocialAccount,
         PostTarget.social_account_id == account.id, PostTarget.external_id.in_(post_ids))).all()) \
         if post_ids else {}
     rules = compiled_rules(db, account.client_id)
-    items = []
-    for data in fresh:
-        item = InboxItem(
-            client_id=account.client_id, social_account_id=account.id, platform=account.platform,
-            platform_id=data.platform_id[:200], parent_platform_id=data.parent_id,
-            post_external_id=data.post_external_id, post_target_id=targets.get(data.post_external_id),
-            kind=data.kind, author_id=data.author_id[:200], author_name=data.author_name[:200],
-            text=data.text, received_at=data.received_at, labels=[],
-        )
-        db.add(item)
-        db.flush()
+    items = [InboxItem(
+        client_id=account.client_id, social_account_id=account.id, platform=account.platform,
+        platform_id=data.platform_id[:200], parent_platform_id=data.parent_id,
+        post_external_id=data.post_external_id, post_target_id=targets.get(data.post_external_id),
+        kind=data.kind, author_id=data.author_id[:200], author_name=data.author_name[:200],
+        text=data.text, received_at=data.received_at, labels=[],
+    ) for data in fresh]
+    db.add_all(items)
+    db.flush()  # one flush for the whole page: ids for rules, replies and events
+    for item, data in zip(items, fresh, strict=True):
         labels = classify(app, data, account.client_id)
         decision = rules_engine.evaluate(rules, text=data.text, author_id=data.author_id,
                                          author_name=data.author_name, labels=labels)
         followups.extend(apply_decision(db, item, decision))
         _emit(db, "on_inbox_item_received", item_id=item.id, client_id=item.client_id,
               platform=item.platform)
-        items.append(item)
     return items, followups
 
 
