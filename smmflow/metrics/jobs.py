@@ -15,7 +15,7 @@ from smmflow.db import utcnow
 from smmflow.errors import AuthExpired, RateLimited
 from smmflow.jobs.context import job_context
 from smmflow.jobs.periodic import PeriodicJob
-from smmflow.metrics.services import store_samples
+from smmflow.metrics.services import sample_rows, store_samples
 from smmflow.platforms.base import Capability
 from smmflow.posts.models import PostTarget, TargetStatus
 
@@ -62,15 +62,15 @@ def collect_account(account_id: int) -> int:
     if platform is None:
         return 0
     now = utcnow()
-    stored = 0
+    rows: list[dict[str, object]] = []
     ctx = job_context(app, platform)
     account = account_view(row, app)
     try:
         wanted = Capability.COMPETITOR_METRICS if row.is_competitor else Capability.ACCOUNT_METRICS
         if platform.supports(wanted):
             values = platform.fetch_account_metrics(ctx, account)
-            stored += store_samples(db, client_id=row.client_id, account_id=row.id,
-                                    target_id=None, values=values, measured_at=now)
+            rows += sample_rows(client_id=row.client_id, account_id=row.id, target_id=None,
+                                values=values, measured_at=now)
         if platform.supports(Capability.POST_METRICS) and not row.is_competitor:
             since = now - dt.timedelta(days=state.settings.metrics_days)
             targets = dict(db.execute(select(PostTarget.external_id, PostTarget.id).where(
@@ -82,17 +82,19 @@ def collect_account(account_id: int) -> int:
                 batch = ids[start:start + BATCH]
                 for external_id, values in platform.fetch_post_metrics(ctx, account, batch).items():
                     if external_id in targets:
-                        stored += store_samples(db, client_id=row.client_id, account_id=row.id,
-                                                target_id=targets[external_id], values=values,
-                                                measured_at=now)
+                        rows += sample_rows(client_id=row.client_id, account_id=row.id,
+                                            target_id=targets[external_id], values=values,
+                                            measured_at=now)
     except AuthExpired as exc:
         db.rollback()
         mark_needs_reauth(row, exc.message or "credentials refused while reading metrics")
         db.commit()
         return 0
     except RateLimited as exc:
-        db.commit()  # keep what was measured; the next period picks the rest up
+        stored = store_samples(db, rows)  # keep what was measured; the next run does the rest
+        db.commit()
         log.info("metrics of account %s rate-limited for %.0f s", account_id, exc.retry_after)
         return stored
+    stored = store_samples(db, rows)
     db.commit()
     return stored

@@ -35,15 +35,19 @@ def rate(numerator: int | None, denominator: int | None) -> float | None:
     return numerator / denominator
 
 
-def store_samples(db: Session, *, client_id: int, account_id: int, target_id: int | None,
-                  values: Mapping[str, int], measured_at: dt.datetime) -> int:
-    """Insert one sample per canonical metric in ``values`` (others are ignored)."""
-    rows = [
+def sample_rows(*, client_id: int, account_id: int, target_id: int | None,
+                values: Mapping[str, int], measured_at: dt.datetime) -> list[dict[str, object]]:
+    """One sample row per canonical metric in ``values`` (others are ignored)."""
+    return [
         {"client_id": client_id, "social_account_id": account_id, "post_target_id": target_id,
          "metric": name, "value": int(value), "measured_at": measured_at}
         for name, value in values.items()
         if name in METRICS and value is not None and not isinstance(value, bool)
     ]
+
+
+def store_samples(db: Session, rows: list[dict[str, object]]) -> int:
+    """Insert ``rows`` in one statement."""
     if rows:
         db.execute(insert(MetricSample), rows)
     return len(rows)
