@@ -202,3 +202,24 @@ def on_inbox_sla_breached(item_id: int, client_id: int) -> None:
     _send(people, "inbox_sla_breached", f"Unanswered message for {client}",
           f"{client}: inbox item #{item_id} waits longer than the answer SLA.",
           f"/inbox/{item_id}")
+
+
+# -- budgets -------------------------------------------------------------------------------
+def _money(minor: int, currency: str) -> str:
+    return f"{minor / 100:,.2f} {currency}"
+
+
+@hookimpl
+def on_budget_threshold_crossed(client_id: int, threshold_percent: int, spent_minor: int,
+                                budget_minor: int) -> None:
+    """Tell the client's managers and the owners that spend reached a budget threshold."""
+    with open_session(_app()) as db:
+        people = members(db, client_id, "manager") | owners(db)
+        client = db.get(Client, client_id)
+        name = client.name if client is not None else f"client {client_id}"
+        currency = client.currency if client is not None else ""
+    _send(people, "budget_threshold_crossed",
+          f"{name} used {threshold_percent}% of this month's budget",
+          f"{name}: spent {_money(spent_minor, currency)} of the monthly budget of "
+          f"{_money(budget_minor, currency)} (alert at {threshold_percent}%).",
+          f"/clients/{client_id}/budget")

@@ -141,6 +141,17 @@ def test_inbox_sla_breach_tells_managers_moderators_and_owners(app, db, world):
     assert set(_inbox(db)) == {world.manager.id, world.moderator.id, world.owner.id}
 
 
+def test_budget_threshold_tells_the_managers_and_owners_with_amounts(app, db, world):
+    _fire(app, "on_budget_threshold_crossed", client_id=world.client_a.id, threshold_percent=80,
+          spent_minor=82_050, budget_minor=100_000)
+    assert set(_inbox(db)) == {world.manager.id, world.owner.id}
+    row = db.scalar(select(Notification))
+    assert row.kind == "budget_threshold_crossed"
+    assert "80%" in row.title and world.client_a.name in row.title
+    assert f"820.50 {world.client_a.currency}" in row.body
+    assert f"1,000.00 {world.client_a.currency}" in row.body
+
+
 def test_published_posts_and_new_inbox_items_notify_nobody(app, db, world):
     _fire(app, "on_post_published", target_id=1, post_id=2, client_id=world.client_a.id,
           platform="testnet", external_id="tn1", url=None)
