@@ -46,6 +46,13 @@ def _to_positive_float(raw: str) -> float:
     return value
 
 
+def _to_non_negative_float(raw: str) -> float:
+    value = float(raw)
+    if value < 0:
+        raise ValueError("must be 0 or a positive number")
+    return value
+
+
 def _to_db_url(raw: str) -> str:
     if not raw.startswith(("sqlite", "postgresql")):
         raise ValueError("must start with sqlite:// or postgresql:// (e.g. postgresql+psycopg://...)")
@@ -142,6 +149,11 @@ SETTINGS: tuple[Setting, ...] = (
             "How often the dispatcher looks for due post targets, in seconds."),
     Setting("metrics_days", "SMMFLOW_METRICS_DAYS", _to_positive_int, 30,
             "Collect post metrics for posts published in the last N days."),
+    Setting("outbound_max_attempts", "SMMFLOW_OUTBOUND_MAX_ATTEMPTS", _to_positive_int, 8,
+            "Tries of one outbound webhook delivery before it is marked failed."),
+    Setting("outbound_backoff_seconds", "SMMFLOW_OUTBOUND_BACKOFF_SECONDS",
+            _to_non_negative_float, 30.0,
+            "First retry delay of an outbound webhook delivery; doubles per attempt, up to 6 hours."),
     Setting("debug", "SMMFLOW_DEBUG", _to_bool, False, "Flask debug mode (never in production)."),
 )
 
@@ -176,6 +188,8 @@ class Settings:
     publish_stale_seconds: float = 30.0
     dispatch_interval: float = 1.0
     metrics_days: int = 30
+    outbound_max_attempts: int = 8
+    outbound_backoff_seconds: float = 30.0
     debug: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 

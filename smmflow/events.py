@@ -10,7 +10,8 @@ manager once the session commits. A rollback drops it (a rolled-back
 savepoint drops the events emitted inside it). Each event runs in a fresh
 app context, so a plugin may use :func:`smmflow.db.session` and commit its
 own writes; a plugin that raises is logged with its name and never breaks the
-caller or the other plugins (:func:`smmflow.plugins.call_safely`).
+caller or the other plugins (:func:`smmflow.plugins.call_safely`). Outbound
+webhook subscriptions hear every event too (:mod:`smmflow.outbound`).
 """
 
 from __future__ import annotations
@@ -63,8 +64,13 @@ def pending(db: Session) -> list[PendingEvent]:
 
 def fire(app: Flask, name: str, **kwargs: Any) -> None:
     """Fire event ``name`` now, in a fresh app context of ``app``; plugin errors are logged."""
+    from smmflow.outbound.services import record_event
     from smmflow.plugins import call_safely
 
+    try:
+        record_event(app, name, kwargs)  # outbound webhooks: rows + jobs, sent by workers
+    except Exception:
+        log.exception("outbound webhook deliveries of event %s could not be recorded", name)
     if not getattr(app.extensions["smmflow"].plugins.hook, name).get_hookimpls():
         return  # nobody listens: no app context to build
     with app.app_context():

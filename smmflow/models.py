@@ -17,6 +17,7 @@ from smmflow.expenses.models import Expense
 from smmflow.inbox.models import InboxItem, InboxReply, ModerationRule
 from smmflow.metrics.models import MetricSample
 from smmflow.notifications.models import Notification
+from smmflow.outbound.models import OutboundDelivery, OutboundWebhook
 from smmflow.posts.models import Post, PostTarget, PublishAttempt
 from smmflow.reports.models import Report, ReportSchedule
 
@@ -41,6 +42,8 @@ __all__ = [
     "MetricSample",
     "ModerationRule",
     "Notification",
+    "OutboundDelivery",
+    "OutboundWebhook",
     "Post",
     "PostTarget",
     "PublishAttempt",
