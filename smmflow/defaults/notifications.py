@@ -222,4 +222,4 @@ def on_budget_threshold_crossed(client_id: int, threshold_percent: int, spent_mi
           f"{name} used {threshold_percent}% of this month's budget",
           f"{name}: spent {_money(spent_minor, currency)} of the monthly budget of "
           f"{_money(budget_minor, currency)} (alert at {threshold_percent}%).",
-          f"/clients/{client_id}/budget")
+          f"/api/v1/clients/{client_id}/budget")

@@ -1,10 +1,13 @@
-"""Server-rendered pages: login, logout, the home page of each role."""
+"""Server-rendered pages: login, logout, the home page of each role.
+
+The pages of each role's daily work live in their own modules of this package
+(:mod:`.calendar`, :mod:`.briefs`, :mod:`.assignments`, :mod:`.approvals`,
+:mod:`.inbox`, :mod:`.reports`), registered on the same blueprint.
+"""
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -14,18 +17,11 @@ from smmflow.auth.guard import current_user
 from smmflow.auth.permissions import AUTHENTICATED, PUBLIC, requires, visible_client_ids
 from smmflow.clients.models import Client
 from smmflow.errors import TooManyRequests, Unauthorized
+from smmflow.web import approvals, assignments, briefs, calendar, inbox, reports
+from smmflow.web.blueprint import blp, safe_next
 from smmflow.web.forms import LoginForm, LogoutForm
 
-blp = Blueprint("web", __name__, template_folder="../templates")
-
-
-def _safe_next(target: str | None) -> str:
-    if not target:
-        return url_for("web.home")
-    parsed = urlparse(target)
-    if parsed.scheme or parsed.netloc or not target.startswith("/"):
-        return url_for("web.home")
-    return target
+PAGE_MODULES = (approvals, assignments, briefs, calendar, inbox, reports)  # their routes are on blp
 
 
 @blp.route("/login", methods=["GET", "POST"])
@@ -50,7 +46,7 @@ def login() -> str | Response:
 
             record(db, "user.login", user)
             db.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 400
     return render_template("web/login.html", form=form), status
