@@ -59,6 +59,7 @@ def run_attempt(app: Flask, prep: Prepared, claim: str) -> Outcome:
         started = utcnow()
     platform, account = prep.platform, prep.account
     assert platform is not None and account is not None and prep.content is not None
+    ctx: JobContext | None = None
     try:
         ctx = context_for(app, prep, claim)
         if prep.reconcile_first and platform.supports(Capability.RECONCILE):
@@ -70,7 +71,10 @@ def run_attempt(app: Flask, prep: Prepared, claim: str) -> Outcome:
             raise UnknownOutcome(f"publish returned {result!r} instead of a PublishResult")
         return _done(prep, o.PUBLISHED, started, result=result)
     except UnknownOutcome as exc:
-        return reconcile(app, prep, claim, started, f"outcome unknown: {exc.message or exc}")
+        # looked for with the state the call saved (e.g. a container or upload id), not the
+        # state the attempt started with
+        return reconcile(app, prep, claim, started, f"outcome unknown: {exc.message or exc}",
+                         ctx=ctx)
     except RateLimited as exc:
         return _done(prep, o.RATE_LIMITED, started, error=exc.message, retry_after=exc.retry_after)
     except AuthExpired as exc:
@@ -89,8 +93,10 @@ def run_attempt(app: Flask, prep: Prepared, claim: str) -> Outcome:
                      reconcile_first=prep.reconcile_first)
 
 
-def reconcile(app: Flask, prep: Prepared, claim: str, started: Any, reason: str) -> Outcome:
-    """After an unknown outcome: look for the post with ``find_published``."""
+def reconcile(app: Flask, prep: Prepared, claim: str, started: Any, reason: str,
+              ctx: JobContext | None = None) -> Outcome:
+    """After an unknown outcome: look for the post with ``find_published`` (in ``ctx``, the
+    context of the call that ended unknown, when there is one)."""
     platform, account = prep.platform, prep.account
     if platform is None or account is None or not platform.supports(Capability.RECONCILE):
         name = platform.display_name or platform.name if platform is not None else prep.platform_name
@@ -98,7 +104,8 @@ def reconcile(app: Flask, prep: Prepared, claim: str, started: Any, reason: str)
                      error=f"{reason}. {name} cannot confirm whether the post went out: check the "
                            "account, then retry the target only if it is not there.")
     try:
-        found = platform.find_published(context_for(app, prep, claim), account, prep.marker)
+        found = platform.find_published(ctx if ctx is not None else context_for(app, prep, claim),
+                                        account, prep.marker)
     except Exception as exc:
         log.warning("reconciling target %s on %s failed: %s", prep.target_id, prep.platform_name, exc)
         return _done(prep, o.RECONCILE_FAILED, started,
