@@ -132,3 +132,17 @@ class UnknownOutcome(PlatformError):
     The engine reconciles with ``find_published`` before anything else; a
     platform that cannot reconcile leaves the target ``unknown`` for a person.
     """
+
+
+class WebhookRejected(PlatformError):
+    """A pushed request failed the network's authentication: ``receive_webhook`` refuses it.
+
+    Raise it when the secret or signature is missing or wrong, when the
+    account has no secret configured, or when the request names another
+    account (e.g. another VK community). The core answers 403, stores nothing
+    and logs the message (never put the secret in it).
+    """
+
+
+class WebhookMalformed(PlatformError):
+    """A pushed request cannot be read (not JSON, not the network's shape): the core answers 400."""

@@ -14,6 +14,8 @@ from smmflow.errors import (
     RateLimited,
     TransientError,
     UnknownOutcome,
+    WebhookMalformed,
+    WebhookRejected,
 )
 from smmflow.notifications.channels import Notice, NotificationChannel
 from smmflow.platforms.base import Capability, Platform
@@ -29,11 +31,18 @@ from smmflow.platforms.content import (
 )
 from smmflow.platforms.context import JobContext, make_http_client
 from smmflow.platforms.limits import ContentLimits, check_limits
+from smmflow.platforms.webhooks import (
+    WEBHOOK_SECRET_KEY,
+    WebhookRequest,
+    WebhookResult,
+    secrets_match,
+)
 
 __all__ = [
-    "METRICS", "MODERATION_ACTIONS", "Account", "AuthExpired", "Capability", "Content",
-    "ContentLimits", "ContentRejected", "InboxItemData", "JobContext", "MediaItem",
+    "METRICS", "MODERATION_ACTIONS", "WEBHOOK_SECRET_KEY", "Account", "AuthExpired", "Capability",
+    "Content", "ContentLimits", "ContentRejected", "InboxItemData", "JobContext", "MediaItem",
     "Notice", "NotificationChannel",
     "Platform", "PlatformError", "Problem", "PublishResult", "RateLimited", "TransientError",
-    "UnknownOutcome", "check_limits", "hookimpl", "make_http_client",
+    "UnknownOutcome", "WebhookMalformed", "WebhookRejected", "WebhookRequest", "WebhookResult",
+    "check_limits", "hookimpl", "make_http_client", "secrets_match",
 ]

@@ -6,6 +6,11 @@ inside an RQ job. Operations raise only the errors of the taxonomy in
 :mod:`smmflow.errors` (``RateLimited``, ``AuthExpired``, ``ContentRejected``,
 ``TransientError``, ``UnknownOutcome``); anything else is treated as transient
 and logged with the plugin's name.
+
+Networks that push (Telegram webhooks, VK's Callback API) are received by the
+core's public route ``POST /api/v1/webhooks/<platform>/<account_id>``, which
+hands each request to :meth:`Platform.receive_webhook` (capability
+``webhook``); see :mod:`smmflow.platforms.webhooks`.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from smmflow.platforms.content import (
 )
 from smmflow.platforms.context import JobContext
 from smmflow.platforms.limits import ContentLimits, check_limits
+from smmflow.platforms.webhooks import WebhookRequest, WebhookResult
 
 
 class Capability(enum.StrEnum):
@@ -34,11 +40,13 @@ class Capability(enum.StrEnum):
     DELETE = "delete"
     POST_METRICS = "post_metrics"
     ACCOUNT_METRICS = "account_metrics"
-    COMPETITOR_METRICS = "competitor_metrics"
+    COMPETITOR_METRICS = "competitor_metrics"  # fetch_account_metrics of competitors: public data
     COMMENTS = "comments"
     MODERATE = "moderate"
     REPLY = "reply"
     NATIVE_SCHEDULE = "native_schedule"
+    WEBHOOK = "webhook"                    # receive_webhook: the network pushes comments
+    REGISTER_WEBHOOK = "register_webhook"  # register_webhook: smmflow can set the push URL
 
 
 class Platform:
@@ -100,6 +108,24 @@ class Platform:
         raise NotImplementedError(f"{self.name} has no post metrics")
 
     def fetch_account_metrics(self, ctx: JobContext, account: Account) -> dict[str, int]:
+        """Canonical metrics of the account (``followers``...); missing ones absent, never zero.
+
+        With the ``account_metrics`` capability the core asks this for the
+        client's own accounts. With ``competitor_metrics`` it also asks it for
+        competitor accounts (``account.is_competitor`` is true): for competitor
+        accounts, fetch_account_metrics receives the credentials of the client's
+        own account on that network and must read only public data of the
+        competitor identified by handle/external_id. ``account.id``,
+        ``account.handle`` and ``account.external_id`` are the competitor's;
+        ``account.credentials`` belong to the client's active own account (never
+        read an id of the own account from them as if it were the competitor's).
+
+        Raise ``AuthExpired`` only when the network refuses those credentials
+        themselves; a competitor that cannot be read (no such public account,
+        private, banned, not a business account) is ``ContentRejected``. For a
+        competitor the core changes no status on ``AuthExpired``; it logs and
+        skips (see :mod:`smmflow.metrics.jobs`).
+        """
         raise NotImplementedError(f"{self.name} has no account metrics")
 
     # -- moderation ------------------------------------------------------------------
@@ -116,6 +142,53 @@ class Platform:
               text: str) -> str:
         """Reply to a comment; returns the reply's platform id."""
         raise NotImplementedError(f"{self.name} cannot reply")
+
+    # -- pushed events (webhooks) ----------------------------------------------------
+    def receive_webhook(self, ctx: JobContext, account: Account,
+                        request: WebhookRequest) -> WebhookResult:
+        """Authenticate and read one request the network pushed for ``account``.
+
+        Called by the core's public route ``POST /api/v1/webhooks/<platform>/<account_id>``
+        for a non-competitor, not disabled account of this platform, inside the HTTP
+        request: make **no network call** here (the network waits for the answer
+        and retries slow ones); return what the request carries.
+
+        1. Check the network's secret or signature first, with
+           :func:`~smmflow.platforms.webhooks.secrets_match` (constant time), against
+           a value in ``account.credentials`` (the core keeps the secret it generated
+           for :meth:`register_webhook` under ``"webhook_secret"``). Missing, empty or
+           wrong, or a request naming another account: raise
+           :class:`~smmflow.errors.WebhookRejected` (the core answers 403, stores
+           nothing). An account with no secret configured accepts nothing.
+        2. Parse ``request.body`` (``request.json_object()`` raises
+           :class:`~smmflow.errors.WebhookMalformed`, answered 400).
+        3. Return a :class:`~smmflow.platforms.webhooks.WebhookResult`: the items
+           (same shape and platform ids as :meth:`fetch_comments` gives, so polling and
+           pushes de-duplicate each other), platform ids deleted on the network, and
+           the body to answer with HTTP 200 (``"ok"`` by default). Events the platform
+           does not use give an empty result: the network must still get its 200.
+
+        The core bounds the body's size, stores new items once (the network may
+        deliver twice), classifies them, runs the client's rules (network actions
+        run as jobs) and records the writes in the audit log.
+        """
+        raise NotImplementedError(f"{self.name} cannot receive webhooks")
+
+    def register_webhook(self, ctx: JobContext, account: Account, url: str,
+                         secret: str) -> None:
+        """Tell the network to push ``account``'s events to ``url``, signed with ``secret``.
+
+        Only for platforms with the ``register_webhook`` capability; runs in a job
+        when a manager asks (``POST /api/v1/social-accounts/<id>/webhook``). ``url`` is
+        built from the ``SMMFLOW_BASE_URL`` setting; ``secret`` is a fresh random
+        URL-safe string (letters, digits, ``-`` and ``_``) that the core stores in the
+        account's encrypted credentials under ``"webhook_secret"`` once this returns,
+        so :meth:`receive_webhook` finds it there. Raise the usual taxonomy errors
+        (``ContentRejected`` when the network refuses the URL, ``AuthExpired``...).
+        Networks where a person sets the URL up (VK's community settings) do not
+        declare the capability and document the steps instead.
+        """
+        raise NotImplementedError(f"{self.name} cannot register a webhook")
 
     def __repr__(self) -> str:
         return f"<Platform {self.name}>"

@@ -65,7 +65,14 @@ class Content:
 @dataclass(frozen=True)
 class Account:
     """A social account as a platform sees it. ``credentials`` are decrypted;
-    they never appear in ``repr``, logs or errors."""
+    they never appear in ``repr``, logs or errors.
+
+    For a competitor (``is_competitor=True``, only ever passed to
+    ``fetch_account_metrics``) ``id``, ``handle`` and ``external_id`` are the
+    competitor's, while ``credentials`` are borrowed from the client's active own
+    account on the same network: use them to read the competitor's public data
+    only.
+    """
 
     id: int
     platform: str

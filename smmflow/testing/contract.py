@@ -38,11 +38,21 @@ The fake implements the *FakeNetwork protocol*:
 ``sample_content() -> Content``
     content that validates and publishes to this fake;
 ``too_long_content() -> Content``
-    content that breaks a declared text limit.
+    content that breaks a declared text limit;
+``competitor_account(followers=4321) -> Account | None``
+    only for platforms declaring ``competitor_metrics``: register on the fake a
+    public account of someone else with ``followers`` followers (subscribers,
+    members) and return the Account the core would pass for it: that account's
+    handle and/or external id, ``is_competitor=True`` and the credentials of
+    ``account()`` (the client's own account lends them). ``followers=None``: a
+    competitor whose network withholds that count (YouTube's hidden subscriber
+    count, a banned VK community); return None when the network never does.
 
 The suite checks declared limits, validation messages, publishing, the
 mapping of every error class, reconciliation after an accept-then-timeout,
-canonical metric names, moderation actions and replies.
+canonical metric names (also of competitors: absent, never zero, and an unknown
+competitor is ``ContentRejected``, not ``AuthExpired``), moderation actions and
+replies.
 """
 
 from __future__ import annotations
@@ -256,6 +266,44 @@ class PlatformContract:
         assert isinstance(metrics, dict) and metrics
         assert set(metrics) <= METRICS, f"not canonical: {set(metrics) - METRICS}"
         assert all(isinstance(v, int) and not isinstance(v, bool) for v in metrics.values())
+
+    # -- competitors (only with the competitor_metrics capability) ----------------------
+    def test_competitor_metrics_use_canonical_names(self, platform: Platform, fake: Any,
+                                                    ctx: JobContext, account: Account) -> None:
+        if not platform.supports(Capability.COMPETITOR_METRICS):
+            return
+        competitor = fake.competitor_account(followers=4321)
+        assert competitor.is_competitor and competitor.credentials == account.credentials
+        metrics = platform.fetch_account_metrics(ctx, competitor)
+        assert isinstance(metrics, dict) and metrics
+        assert set(metrics) <= METRICS, f"not canonical: {set(metrics) - METRICS}"
+        assert all(isinstance(v, int) and not isinstance(v, bool) for v in metrics.values())
+        assert metrics.get("followers") == 4321, "the competitor's count, not the own account's"
+
+    def test_competitor_metric_withheld_is_absent_not_zero(self, platform: Platform, fake: Any,
+                                                           ctx: JobContext) -> None:
+        if not platform.supports(Capability.COMPETITOR_METRICS):
+            return
+        hidden = fake.competitor_account(followers=None)
+        if hidden is None:  # this network never withholds the count
+            return
+        metrics = platform.fetch_account_metrics(ctx, hidden)
+        assert isinstance(metrics, dict)
+        assert set(metrics) <= METRICS, f"not canonical: {set(metrics) - METRICS}"
+        assert "followers" not in metrics, "a withheld count is absent, never zero"
+        assert all(isinstance(v, int) and not isinstance(v, bool) for v in metrics.values())
+
+    def test_unknown_competitor_is_rejected_not_auth(self, platform: Platform, fake: Any,
+                                                     ctx: JobContext, account: Account) -> None:
+        if not platform.supports(Capability.COMPETITOR_METRICS):
+            return
+        name = "no_such_rival_" + uuid.uuid4().hex[:8]
+        ghost = Account(id=99, platform=platform.name, handle=name, external_id=None,
+                        credentials=account.credentials, is_competitor=True)
+        with pytest.raises(ContentRejected) as info:  # AuthExpired would blame the own account
+            platform.fetch_account_metrics(ctx, ghost)
+        for secret in _secrets(account):
+            assert secret not in str(info.value), "an error message must never hold a credential"
 
     # -- comments and moderation ---------------------------------------------------------
     def _comment(self, platform: Platform, fake: Any, ctx: JobContext,

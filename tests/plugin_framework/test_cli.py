@@ -61,8 +61,8 @@ def test_plugins_json_lists_defaults_and_the_test_network(tmp_path):
     [platform] = testnet["platforms"]
     assert platform["name"] == "testnet"
     assert set(platform["capabilities"]) == {
-        "publish", "reconcile", "delete", "post_metrics", "account_metrics", "comments",
-        "moderate", "reply"}
+        "publish", "reconcile", "delete", "post_metrics", "account_metrics", "competitor_metrics",
+        "comments", "moderate", "reply"}
     assert platform["max_concurrency_per_account"] == 1
     assert "testnet" in data["platforms"]
     assert {"email", "in_app"} <= set(data["notification_channels"])

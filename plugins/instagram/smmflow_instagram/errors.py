@@ -23,7 +23,7 @@ from smmflow.plugin_api import (
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80002})
 TRANSIENT_CODES = frozenset({1, 2, -1, -2})
 TRANSIENT_SUBCODES = frozenset({2207001, 2207003, 2207032})
-REJECT_CODES = frozenset({100, 352, 9004, 36000, 36001, 36002, 36003, 36004})
+REJECT_CODES = frozenset({100, 110, 352, 9004, 36000, 36001, 36002, 36003, 36004})
 REJECT_SUBCODES = frozenset({2207004, 2207005, 2207009, 2207010, 2207026, 2207028, 2207052})
 HUMAN_SUBCODES = frozenset({2207050, 2207051})
 HUMAN_CODES = frozenset({25})
@@ -35,6 +35,7 @@ NOT_READY_SUBCODES = frozenset({2207027})
 EXPIRED_SUBCODES = frozenset({2207020})
 CONTAINER_MISSING_SUBCODES = frozenset({2207008})
 MISSING_OBJECT = "100/33"  # platform_code of "object does not exist" (e.g. a deleted post)
+NOT_DISCOVERABLE = "110/2207013"  # Business Discovery: no such professional account (or personal)
 
 RATE_LIMIT_WAIT = 300.0       # s, app/user/BUC throttling without a usable header
 QUOTA_WAIT = 3600.0           # s, publishing quota of the rolling 24 h window

@@ -1,4 +1,5 @@
-"""Insights of Instagram media and of the account, under smmflow's canonical metric names.
+"""Insights of Instagram media and of the account, and competitors' public counts (Business
+Discovery), under smmflow's canonical metric names.
 
 Only current Graph API metric names are requested: ``views``, ``reach``, ``likes``,
 ``comments``, ``saved`` and ``shares``. The metrics removed in v22.0 (``impressions``,
@@ -9,12 +10,14 @@ absent, never zero.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Sequence
 from typing import Any
 
-from smmflow.plugin_api import ContentRejected, JobContext
+from smmflow.plugin_api import Account, AuthExpired, ContentRejected, JobContext
 from smmflow_instagram.client import GraphClient
-from smmflow_instagram.errors import MISSING_OBJECT, NotEnoughViewers
+from smmflow_instagram.errors import MISSING_OBJECT, NOT_DISCOVERABLE, NotEnoughViewers
 
 INSIGHT_METRICS: dict[str, str] = {
     "views": "views",
@@ -93,6 +96,62 @@ def post_metrics(client: GraphClient, ctx: JobContext,
 def account_metrics(client: GraphClient) -> dict[str, int]:
     body = client.get(client.ig_user_id, {"fields": "followers_count"})
     followers = body.get("followers_count")
+    if isinstance(followers, int) and not isinstance(followers, bool):
+        return {"followers": followers}
+    return {}
+
+
+# -- competitors (Business Discovery) --------------------------------------------------------
+USERNAME = re.compile(r"^[A-Za-z0-9._]{1,30}$")
+DISCOVERY_FIELDS = "followers_count,media_count"
+"""Public fields asked of the competitor; ``media_count`` has no canonical name and is not kept."""
+
+
+def competitor_username(account: Account) -> str:
+    """The competitor's Instagram username from its handle (``name``, ``@name`` or a profile URL)."""
+    handle = account.handle.strip()
+    for prefix in ("https://", "http://", "www.", "instagram.com/", "@"):
+        handle = handle.removeprefix(prefix)
+    handle = handle.strip("/").split("/")[0].split("?")[0]
+    if not USERNAME.match(handle):
+        raise ContentRejected(f"{account.handle!r} is not an Instagram username; set the "
+                              "competitor's handle to its username (letters, digits, '.', '_').")
+    return handle.lower()
+
+
+def lender_client(ctx: JobContext, account: Account) -> GraphClient:
+    """A client on the lending account: Business Discovery runs on *its* IG user id.
+
+    The competitor's ``external_id`` must never stand in for it (GraphClient's fallback).
+    """
+    if not (account.credentials or {}).get("ig_user_id"):
+        raise AuthExpired("Business Discovery runs on the client's own Instagram account, and its "
+                          "credentials have no ig_user_id: add it (the professional account's id) "
+                          "to that account's credentials.")
+    return GraphClient(ctx, dataclasses.replace(account, external_id=None))
+
+
+def competitor_metrics(client: GraphClient, account: Account) -> dict[str, int]:
+    """``GET /{own-ig-user-id}?fields=business_discovery.username(<name>){followers_count,...}``.
+
+    Needs a Facebook Login token with instagram_basic, instagram_manage_insights and
+    pages_read_engagement (missing ones: code 10/200+ -> AuthExpired). A personal or unknown
+    username answers 110/2207013 -> ContentRejected.
+    """
+    username = competitor_username(account)
+    field = f"business_discovery.username({username}){{{DISCOVERY_FIELDS}}}"
+    try:
+        body = client.get(client.ig_user_id, {"fields": field})
+    except ContentRejected as exc:
+        if exc.platform_code == NOT_DISCOVERABLE:
+            raise ContentRejected(f"Instagram finds no professional account {username!r} (personal "
+                                  "accounts, unknown and age-gated ones cannot be read): "
+                                  f"{exc.message}", platform_code=exc.platform_code) from None
+        raise
+    discovery = body.get("business_discovery")
+    if not isinstance(discovery, dict):
+        return {}
+    followers = discovery.get("followers_count")
     if isinstance(followers, int) and not isinstance(followers, bool):
         return {"followers": followers}
     return {}

@@ -65,7 +65,8 @@ class InstagramPlatform(Platform):
     display_name: ClassVar[str] = "Instagram"
     capabilities: ClassVar[frozenset[Capability]] = frozenset({
         Capability.PUBLISH, Capability.RECONCILE, Capability.DELETE, Capability.POST_METRICS,
-        Capability.ACCOUNT_METRICS, Capability.COMMENTS, Capability.MODERATE, Capability.REPLY,
+        Capability.ACCOUNT_METRICS, Capability.COMPETITOR_METRICS, Capability.COMMENTS,
+        Capability.MODERATE, Capability.REPLY,
     })
     limits: ClassVar[ContentLimits] = LIMITS
     options_schema: ClassVar[type[InstagramOptions]] = InstagramOptions
@@ -143,6 +144,8 @@ class InstagramPlatform(Platform):
         return metrics.post_metrics(GraphClient(ctx, account), ctx, external_ids)
 
     def fetch_account_metrics(self, ctx: JobContext, account: Account) -> dict[str, int]:
+        if account.is_competitor:  # Business Discovery, on the lending account's IG user id
+            return metrics.competitor_metrics(metrics.lender_client(ctx, account), account)
         return metrics.account_metrics(GraphClient(ctx, account))
 
     # -- moderation ----------------------------------------------------------------------

@@ -60,6 +60,9 @@ CONTAINER_PARAMS = {"image_url", "video_url", "media_type", "caption", "is_carou
 MEDIA_FIELDS = {"id", "caption", "media_type", "media_product_type", "permalink", "timestamp",
                 "like_count", "comments_count", "shortcode", "username", "media_url"}
 USER_FIELDS = {"id", "username", "name", "followers_count", "follows_count", "media_count"}
+DISCOVERY = re.compile(r"^business_discovery\.username\(([^()]*)\)$")
+DISCOVERY_FIELDS = {"id", "ig_id", "username", "name", "biography", "website", "profile_picture_url",
+                    "followers_count", "follows_count", "media_count"}  # public fields of IG User
 CONTAINER_FIELDS = {"id", "status_code", "status"}
 COMMENT_FIELDS = {"id", "text", "timestamp", "username", "from", "hidden", "like_count",
                   "parent_id", "media", "replies"}
@@ -173,6 +176,7 @@ class FakeInstagram:
         self.ig_user_id = "17841" + str(secrets.randbelow(10**10)).zfill(10)
         self.username = "smmflow_brand"
         self.followers_count = 1234
+        self.professional_accounts: dict[str, dict[str, Any]] = {}  # others, for Business Discovery
         self.timeout_sleep = timeout_sleep
         self.quota_total = quota_total
         self.quota_extra_usage = 0
@@ -319,6 +323,29 @@ class FakeInstagram:
     def replies_to(self, platform_id: str) -> list[str]:
         with self._lock:
             return [c["id"] for c in self.comments.values() if c["parent"] == platform_id]
+
+    def competitor_account(self, followers: int | None = 4321) -> Account | None:
+        """A professional account of someone else, as the core hands it over (the credentials of
+        :meth:`account`). Instagram always shows a professional account's followers_count, so
+        ``followers=None`` has no such account: None."""
+        if followers is None:
+            return None
+        name = f"rival.{len(self.professional_accounts) + 1}"
+        self.add_professional_account(name, followers_count=followers)
+        return Account(id=2, platform="instagram", handle=f"@{name}", external_id=None,
+                       credentials=self.account_credentials(), is_competitor=True)
+
+    def add_professional_account(self, username: str, *, followers_count: int = 1000,
+                                 media_count: int = 25) -> str:
+        """Another business/creator account Business Discovery can read; its IG user id."""
+        with self._lock:
+            ig_id = "17841" + str(secrets.randbelow(10**10)).zfill(10)
+            self.professional_accounts[username.lower()] = {
+                "id": ig_id, "ig_id": int(ig_id[5:]), "username": username.lower(),
+                "name": f"{username} Co", "biography": "", "website": "https://example.com",
+                "profile_picture_url": "https://cdn.example.com/p.jpg",
+                "followers_count": followers_count, "follows_count": 10, "media_count": media_count}
+            return ig_id
 
     # -- knobs for tests ----------------------------------------------------------------
     def now(self) -> float:
@@ -503,11 +530,35 @@ class FakeInstagram:
         return fields
 
     def _get_user(self, params: Mapping[str, str]) -> dict[str, Any]:
+        if "business_discovery" in (params.get("fields") or ""):
+            return self._business_discovery(params)
         fields = self._check_fields(params, USER_FIELDS, "IGUser") or {"id": None}
         values = {"id": self.ig_user_id, "username": self.username, "name": "Smmflow Brand",
                   "followers_count": self.followers_count, "follows_count": 12,
                   "media_count": sum(1 for m in self.media.values() if not m["deleted"])}
         return {name: values[name] for name in fields} | {"id": self.ig_user_id}
+
+    def _business_discovery(self, params: Mapping[str, str]) -> dict[str, Any]:
+        """``fields=business_discovery.username(<name>){<public fields>}`` on our own IG user."""
+        out: dict[str, Any] = {"id": self.ig_user_id}
+        for name, sub in parse_fields(params.get("fields")).items():
+            match = DISCOVERY.match(name)
+            if match is None:
+                if name.startswith("business_discovery"):
+                    raise _bad_param("Syntax error: business_discovery needs .username(<name>)")
+                if name not in USER_FIELDS:
+                    raise _bad_param(f"Tried accessing nonexisting field ({name}) on node type "
+                                     "(IGUser)")
+                continue
+            for field in sub or {"id": None}:
+                if field not in DISCOVERY_FIELDS:  # insights, stories...: not public
+                    raise GraphError(400, 10, "(#10) Application does not have permission for "
+                                     "this action")
+            target = self.professional_accounts.get(match.group(1).lower())
+            if target is None:  # unknown and personal accounts answer alike
+                raise GraphError(400, 110, "Invalid user id", subcode=2207013)
+            out["business_discovery"] = {f: target[f] for f in sub or {}} | {"id": target["id"]}
+        return out
 
     def _get_limit(self, params: Mapping[str, str]) -> dict[str, Any]:
         fields = self._check_fields(params, {"quota_usage", "config"}, "ContentPublishingLimit")

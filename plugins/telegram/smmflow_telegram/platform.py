@@ -24,7 +24,10 @@ from smmflow.plugin_api import (
     Problem,
     PublishResult,
     TransientError,
+    WebhookRequest,
+    WebhookResult,
 )
+from smmflow_telegram import competitors, webhook
 from smmflow_telegram.client import FileField, TelegramClient
 from smmflow_telegram.text import PARSE_MODES, visible_text
 from smmflow_telegram.updates import chat_matches, message_id, parse_update, split_id
@@ -101,7 +104,8 @@ class TelegramPlatform(Platform):
     display_name: ClassVar[str] = "Telegram"
     capabilities: ClassVar[frozenset[Capability]] = frozenset({
         Capability.PUBLISH, Capability.DELETE, Capability.ACCOUNT_METRICS,
-        Capability.COMMENTS, Capability.MODERATE, Capability.REPLY,
+        Capability.COMPETITOR_METRICS, Capability.COMMENTS, Capability.MODERATE, Capability.REPLY,
+        Capability.WEBHOOK, Capability.REGISTER_WEBHOOK,
     })
     limits: ClassVar[ContentLimits] = ContentLimits(
         max_text_length=TEXT_LIMIT,
@@ -259,6 +263,8 @@ class TelegramPlatform(Platform):
                                   "forwards); only the channel's member count is available.")
 
     def fetch_account_metrics(self, ctx: JobContext, account: Account) -> dict[str, int]:
+        if account.is_competitor:  # a public channel, read by the client's own bot
+            return competitors.competitor_metrics(ctx, account)
         creds = Credentials.of(account)
         count = TelegramClient(ctx, creds.token).call("getChatMemberCount",
                                                       {"chat_id": creds.chat_id})
@@ -340,6 +346,21 @@ class TelegramPlatform(Platform):
              "reply_parameters": {"message_id": ids[0], "allow_sending_without_reply": False}},
             write=True)
         return message_id((result.get("chat") or {}).get("id", chat), result["message_id"])
+
+    # -- webhook -------------------------------------------------------------------------
+    def receive_webhook(self, ctx: JobContext, account: Account,
+                        request: WebhookRequest) -> WebhookResult:
+        """One pushed ``Update``, after checking ``X-Telegram-Bot-Api-Secret-Token``.
+
+        The secret is the ``webhook_secret`` the core stored when it registered
+        the webhook; updates of other chats than ``discussion_chat_id`` give no item.
+        """
+        return webhook.receive(account, request)
+
+    def register_webhook(self, ctx: JobContext, account: Account, url: str,
+                         secret: str) -> None:
+        """``setWebhook`` with ``secret_token`` and ``allowed_updates`` = message, edited_message."""
+        webhook.register(ctx, account, url, secret)
 
 
 def _split(platform_id: str) -> tuple[str, list[int]]:

@@ -183,6 +183,7 @@ class FakeTelegram:
                         "username": "smmflow_fake"}
         self.group = {"id": GROUP_ID, "type": "supergroup", "title": "smmflow fake discussion"}
         self.members = 1234
+        self.other_chats: dict[int, dict[str, Any]] = {}   # chats of others (competitors)
         self.timeout_sleep = timeout_sleep
         self.latency = 0.0
         self.flood_limit: tuple[int, float] | None = (30, 1.0)  # messages per chat per seconds
@@ -293,6 +294,44 @@ class FakeTelegram:
     def too_long_content(self) -> Content:
         return Content(text="x" * (TEXT_LIMIT + 1))
 
+    def competitor_account(self, followers: int | None = 4321) -> Account | None:
+        """A public channel of someone else, as the core hands it over (this bot's credentials).
+        Telegram never hides a channel's member count: ``followers=None`` gives None."""
+        if followers is None:
+            return None
+        username = f"rival_channel_{len(self.other_chats) + 1}"
+        chat_id = self.add_channel(username, members=followers)
+        return Account(id=2, platform="telegram", handle=f"@{username}", external_id=str(chat_id),
+                       credentials=self.credentials(), is_competitor=True)
+
+    def add_channel(self, username: str | None, *, members: int = 1000, bot_banned: bool = False,
+                    kind: str = "channel") -> int:
+        """Another chat the bot is not in: public with ``username``, private with None. Its id."""
+        with self._lock:
+            chat_id = -1002000000000 - len(self.other_chats) - 1
+            self.other_chats[chat_id] = {"id": chat_id, "type": kind, "title": f"Chat {username}",
+                                         "username": username, "members": members,
+                                         "bot_banned": bot_banned}
+            return chat_id
+
+    def _other_chat(self, params: dict[str, Any]) -> dict[str, Any] | None:
+        """A chat of :attr:`other_chats` by ``@username`` (public ones only) or by id."""
+        text = str(params.get("chat_id") or "")
+        for chat in self.other_chats.values():
+            if text == str(chat["id"]) or (chat["username"] and
+                                           text.lower() == f"@{chat['username']}".lower()):
+                return chat
+        return None
+
+    def _other_member_count(self, chat: dict[str, Any]) -> int:
+        """As the Bot API server's check_chat_access: reading a public chat needs no membership."""
+        kind = "supergroup" if chat["type"] == "supergroup" else "channel"
+        if chat["bot_banned"]:
+            raise ApiError(403, f"Forbidden: bot was kicked from the {kind} chat")
+        if not chat["username"]:
+            raise ApiError(403, f"Forbidden: bot is not a member of the {kind} chat")
+        return int(chat["members"])
+
     # -- helpers for tests -------------------------------------------------------------------
     def add_group_message(self, text: str, *, reply_to: dict[str, Any] | None = None,
                           user_id: int = 501, date: int | None = None,
@@ -313,6 +352,47 @@ class FakeTelegram:
             msg = self._store(self.group, body, date=date)
             return f"{GROUP_ID}:{msg['message_id']}"
 
+    def webhook_deliveries(self) -> list[tuple[int, str, dict[str, str], bytes]]:
+        """What Telegram would POST to the webhook now: ``(update_id, url, headers, body)``.
+
+        One JSON ``Update`` per request, with ``X-Telegram-Bot-Api-Secret-Token``
+        when ``setWebhook`` was given a ``secret_token``; only the kinds of
+        ``allowed_updates``. Empty without a webhook.
+        """
+        with self._lock:
+            if self.webhook is None:
+                return []
+            wanted = set(self.allowed_updates) or {"message", "edited_message", "channel_post"}
+            headers = {"Content-Type": "application/json"}
+            if self.webhook.get("secret_token"):
+                headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
+            return [(u["update_id"], self.webhook["url"], dict(headers),
+                     json.dumps({k: v for k, v in u.items() if k != "_at"}).encode())
+                    for u in self.updates if wanted & (set(u) - {"update_id", "_at"})]
+
+    def deliver_webhook(self, send: Callable[[str, dict[str, str], bytes], int] | None = None
+                        ) -> list[int]:
+        """POST every pending update to the webhook as Telegram does; returns the HTTP statuses.
+
+        ``send(url, headers, body) -> status`` makes the request (default: real
+        HTTP). An update answered 2xx is dropped; any other answer keeps it for
+        the next delivery, as Telegram retries.
+        """
+        if send is None:
+            import httpx
+
+            def send(url: str, headers: dict[str, str], body: bytes) -> int:
+                return httpx.post(url, headers=headers, content=body, timeout=5.0).status_code
+
+        statuses = []
+        for update_id, url, headers, body in self.webhook_deliveries():
+            status = send(url, headers, body)
+            statuses.append(status)
+            if 200 <= status < 300:
+                with self._lock:
+                    self.updates = [u for u in self.updates if u["update_id"] != update_id]
+        return statuses
+
     def message(self, platform_id: str) -> dict[str, Any]:
         return self.messages[self._key(platform_id)]
 
@@ -328,7 +408,9 @@ class FakeTelegram:
 
     # -- storage ----------------------------------------------------------------------------
     def _store(self, chat: dict[str, Any], body: dict[str, Any], *,
-               date: int | None = None) -> dict[str, Any]:
+               date: int | None = None, by_bot: bool = False) -> dict[str, Any]:
+        """Keep a message; one the bot sent carries the bot as ``from`` and is no update
+        (Telegram never hands a bot its own messages)."""
         chat_id = chat["id"]
         mid = self._next_id[chat_id]
         self._next_id[chat_id] += 1
@@ -336,8 +418,11 @@ class FakeTelegram:
                "chat": dict(chat)} | body
         if chat["type"] == "channel":
             msg["sender_chat"] = dict(chat)
+        elif by_bot:
+            msg["from"] = {"id": self.bot_id, "is_bot": True, "first_name": "smmflow fake bot",
+                           "username": "smmflow_fake_bot"}
         self.messages[(chat_id, mid)] = msg
-        if chat_id == GROUP_ID:
+        if chat_id == GROUP_ID and not by_bot:
             self._push_update("message", msg)
         else:
             self._forward(msg)
@@ -595,7 +680,7 @@ class FakeTelegram:
         return {"video": public}
 
     def _post(self, chat: dict[str, Any], body: dict[str, Any], method: str) -> dict[str, Any]:
-        msg = self._store(chat, body)
+        msg = self._store(chat, body, by_bot=True)
         if chat["type"] == "channel":
             self.posts.append({"method": method, "message_ids": [msg["message_id"]],
                                "text": body.get("text") or body.get("caption") or "",
@@ -627,6 +712,9 @@ class FakeTelegram:
                              "max_reaction_count": 11}
 
     def _m_getChatMemberCount(self, params: dict[str, Any], files: dict[str, FileStorage]) -> int:
+        other = self._other_chat(params)
+        if other is not None:
+            return self._other_member_count(other)
         chat = self._chat(params)
         if chat is self.channel and not self.bot_in_channel:
             raise ApiError(403, "Forbidden: bot is not a member of the channel chat")
@@ -718,7 +806,7 @@ class FakeTelegram:
         for body in bodies:
             body["media_group_id"] = group_id
             self._reply_body(chat, params, body, self.messages)
-            sent.append(self._store(chat, body))
+            sent.append(self._store(chat, body, by_bot=True))
         if chat["type"] == "channel":
             self.posts.append({"method": "sendMediaGroup",
                                "message_ids": [m["message_id"] for m in sent],
@@ -787,7 +875,17 @@ class FakeTelegram:
             return True
         if not url.startswith("https://"):
             raise bad("bad webhook: An HTTPS URL must be provided for webhook")
-        self.webhook = {"url": url, "secret_token": params.get("secret_token")}
+        secret = params.get("secret_token")
+        if secret is not None:
+            secret = str(secret)
+            if len(secret) > 256:
+                raise bad("secret token is too long")
+            if not re.fullmatch(r"[A-Za-z0-9_-]*", secret):
+                raise bad("secret token contains unallowed characters")
+        allowed = self._json(params, "allowed_updates", list)
+        if allowed is not None:
+            self.allowed_updates = [str(a) for a in allowed]
+        self.webhook = {"url": url, "secret_token": secret or None}
         return True
 
     def _m_deleteWebhook(self, params: dict[str, Any], files: dict[str, FileStorage]) -> bool:

@@ -1,11 +1,13 @@
-"""Post metrics (wall counters + ``stats.getPostReach``) and account metrics (members count)."""
+"""Post metrics (wall counters + ``stats.getPostReach``), account metrics (members count) and
+competitor metrics (a public community's members count, read with the own account's token)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from smmflow.plugin_api import AuthExpired, ContentRejected, JobContext
+from smmflow.plugin_api import Account, AuthExpired, ContentRejected, JobContext
 from smmflow_vk.client import Credentials, VKClient
 from smmflow_vk.publishing import external_id, parse_external_id
 
@@ -74,3 +76,72 @@ def account_metrics(client: VKClient, creds: Credentials) -> dict[str, int]:
             count = group.get("members_count")
             return {"followers": count} if isinstance(count, int) else {}
     return {}
+
+
+# -- competitors ----------------------------------------------------------------------------
+SCREEN_NAME = re.compile(r"^[A-Za-z0-9_.]{2,64}$")
+GROUP_PREFIXES = ("club", "public", "event")
+NOT_A_COMMUNITY = frozenset({"40", "125"})  # "Unknown group", "Invalid group id": about the target
+
+
+def competitor_ref(account: Account) -> str:
+    """The community to read: the competitor's numeric id (``external_id``), else its screen name.
+
+    ``account.credentials`` belong to the client's own community: their ``group_id`` is never
+    the competitor's.
+    """
+    raw_id = (account.external_id or "").strip().lstrip("-")
+    if raw_id.isdigit() and int(raw_id) > 0:
+        return raw_id
+    handle = account.handle.strip()
+    for prefix in ("https://", "http://", "m.vk.com/", "vk.com/", "@"):
+        handle = handle.removeprefix(prefix)
+    handle = handle.strip("/")
+    for prefix in GROUP_PREFIXES:
+        if handle.startswith(prefix) and handle[len(prefix):].isdigit():
+            return handle[len(prefix):]
+    if not SCREEN_NAME.match(handle):
+        raise ContentRejected(f"{account.handle!r} is not a VK community screen name or id; set the "
+                              "competitor's handle to its vk.com/<name> or its numeric id.")
+    return handle
+
+
+def borrowed_credentials(account: Account) -> Credentials:
+    """Only the token of the lending account matters for public reads (group_id unused)."""
+    token = str((account.credentials or {}).get("access_token") or "").strip()
+    if not token:
+        raise AuthExpired("The client's own VK account has no access_token to read the competitor "
+                          "with; reconnect it.")
+    return Credentials(access_token=token, group_id=0)
+
+
+def competitor_metrics(ctx: JobContext, client: VKClient, account: Account) -> dict[str, int]:
+    """``groups.getById(group_ids=<ref>, fields=members_count)``: public, any user token.
+
+    A banned or deleted community (``deactivated``) shows no ``members_count``: followers
+    stay absent.
+    """
+    ref = competitor_ref(account)
+    try:
+        answer = client.call("groups.getById", {"group_ids": ref, "fields": "members_count"})
+    except AuthExpired as exc:
+        if exc.platform_code in NOT_A_COMMUNITY:
+            raise ContentRejected(f"{exc.message} (competitor {ref!r}): no such VK community.",
+                                  platform_code=exc.platform_code) from None
+        raise
+    groups = _groups(answer)
+    if not groups:
+        raise ContentRejected(f"VK knows no community {ref!r}; check the competitor's handle.")
+    group = groups[0]
+    if group.get("deactivated"):
+        ctx.log.info("vk: competitor community %s is %s; no member count", ref, group["deactivated"])
+    count = group.get("members_count")
+    if isinstance(count, int) and not isinstance(count, bool):
+        return {"followers": count}
+    return {}
+
+
+def _groups(answer: Any) -> list[dict[str, Any]]:
+    """5.199 answers ``{"groups": [...], "profiles": [...]}``; older versions a bare list."""
+    groups = answer.get("groups", []) if isinstance(answer, dict) else answer or []
+    return [g for g in groups if isinstance(g, dict)]

@@ -19,8 +19,10 @@ from smmflow.plugin_api import (
     Platform,
     Problem,
     PublishResult,
+    WebhookRequest,
+    WebhookResult,
 )
-from smmflow_vk import comments, metrics, publishing
+from smmflow_vk import callback, comments, metrics, publishing
 from smmflow_vk.client import VKClient, credentials_of
 
 MB = 1_000_000
@@ -60,8 +62,8 @@ class VKPlatform(Platform):
     display_name: ClassVar[str] = "VK"
     capabilities: ClassVar[frozenset[Capability]] = frozenset({
         Capability.PUBLISH, Capability.RECONCILE, Capability.DELETE, Capability.POST_METRICS,
-        Capability.ACCOUNT_METRICS, Capability.COMMENTS, Capability.MODERATE, Capability.REPLY,
-        Capability.NATIVE_SCHEDULE,
+        Capability.ACCOUNT_METRICS, Capability.COMPETITOR_METRICS, Capability.COMMENTS,
+        Capability.MODERATE, Capability.REPLY, Capability.NATIVE_SCHEDULE, Capability.WEBHOOK,
     })
     limits: ClassVar[ContentLimits] = VK_LIMITS
     options_schema: ClassVar[type[Schema] | None] = VKOptions
@@ -118,6 +120,9 @@ class VKPlatform(Platform):
         return metrics.post_metrics(ctx, VKClient(ctx, creds), creds, external_ids)
 
     def fetch_account_metrics(self, ctx: JobContext, account: Account) -> dict[str, int]:
+        if account.is_competitor:
+            borrowed = metrics.borrowed_credentials(account)
+            return metrics.competitor_metrics(ctx, VKClient(ctx, borrowed), account)
         creds = credentials_of(account)
         return metrics.account_metrics(VKClient(ctx, creds), creds)
 
@@ -134,3 +139,15 @@ class VKPlatform(Platform):
     def reply(self, ctx: JobContext, account: Account, item: InboxItemData, text: str) -> str:
         creds = credentials_of(account)
         return comments.reply(VKClient(ctx, creds), creds, item, text)
+
+    # -- Callback API ----------------------------------------------------------------------
+    def receive_webhook(self, ctx: JobContext, account: Account,
+                        request: WebhookRequest) -> WebhookResult:
+        """A Callback API event: the confirmation, or a wall comment event (see :mod:`.callback`).
+
+        The event's ``group_id`` must be the account's community and its ``secret``
+        the account's ``callback_secret``; the confirmation is answered with
+        ``callback_confirmation``. VK's servers are set up by a person in the
+        community's settings, so there is no ``register_webhook``.
+        """
+        return callback.receive(account, request)

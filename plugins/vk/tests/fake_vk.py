@@ -66,6 +66,7 @@ class FakeVK:
         self.daily_post_limit = 50            # per community (third-party report, unconfirmed)
         self.max_calls_per_second: int | None = None  # set to 3 to enforce VK's user-token rate
         self.members_count = 1234
+        self.public_groups: dict[int, dict[str, Any]] = {}  # other communities (competitors)
         self.clock: Callable[[], float] = time.time
         self.lock = threading.RLock()
         self.posts: dict[int, dict[str, Any]] = {}
@@ -170,6 +171,46 @@ class FakeVK:
     def too_long_content(self) -> Content:
         return Content(text="x" * (TEXT_LIMIT + 1))
 
+    def competitor_account(self, followers: int | None = 4321) -> Account:
+        """A public community of someone else; ``followers=None``: a banned one (VK gives no
+        ``members_count`` for it). Handle = its screen name, external id = its id."""
+        name = f"rival_{len(self.public_groups) + 1}_{secrets.token_hex(3)}"
+        gid = self.add_public_group(name, members_count=followers,
+                                    deactivated=None if followers is not None else "banned")
+        return Account(id=2, platform="vk", handle=name, external_id=str(gid),
+                       credentials=self.account().credentials, is_competitor=True)
+
+    def add_public_group(self, screen_name: str, *, members_count: int | None = 1000,
+                         deactivated: str | None = None, is_closed: int = 0,
+                         group_id: int | None = None) -> int:
+        """Register another community that ``groups.getById`` knows (by id, ``club<id>``,
+        ``public<id>`` or screen name); our token administers nothing of it. Its id."""
+        with self.lock:
+            gid = group_id or 500000 + len(self.public_groups) + 1
+            group: dict[str, Any] = {"id": gid, "name": f"Community {screen_name}",
+                                     "screen_name": screen_name, "is_closed": is_closed,
+                                     "type": "page"}
+            if deactivated:
+                group["deactivated"] = deactivated
+            if members_count is not None and not deactivated:
+                group["members_count"] = members_count
+            self.public_groups[gid] = group
+            return gid
+
+    def _public_group(self, ref: str, fields: list[str]) -> dict[str, Any] | None:
+        """The public community ``ref`` names, as groups.getById shows it (None: unknown)."""
+        text = ref.strip()
+        for prefix in ("club", "public", "event"):
+            if text.startswith(prefix) and text[len(prefix):].isdigit():
+                text = text[len(prefix):]
+        for group in self.public_groups.values():
+            if text == str(group["id"]) or text.lower() == group["screen_name"].lower():
+                shown = {k: v for k, v in group.items() if k != "members_count"}
+                if "members_count" in fields and "members_count" in group:
+                    shown["members_count"] = group["members_count"]
+                return shown
+        return None
+
     # -- helpers for tests ---------------------------------------------------------------
     def image(self, name: str = "photo.png", size: tuple[int, int] = (64, 48),
               fmt: str = "PNG") -> MediaItem:
@@ -208,6 +249,90 @@ class FakeVK:
 
     def method_calls(self, name: str | None = None) -> list[str]:
         return [m for m, path, _ in self.calls if path.startswith("/method/") and (name is None or m == name)]
+
+    # -- Callback API: what VK pushes to a community's server ------------------------------
+    callback_server: dict[str, Any] | None = None
+
+    def set_callback_server(self, url: str, secret: str | None = None) -> str:
+        """Add a Callback API server as an admin does in the community's settings.
+
+        Returns the confirmation string VK shows there (and expects back from the
+        server); ``secret`` is the secret key the admin typed, sent in every event.
+        """
+        confirmation = secrets.token_hex(4)
+        with self.lock:
+            self.callback_server = {"url": url, "secret": secret, "confirmation": confirmation,
+                                    "confirmed": False}
+        return confirmation
+
+    def callback_event(self, kind: str, obj: dict[str, Any] | None = None, *,
+                       group_id: int | None = None, secret: str | None = None) -> dict[str, Any]:
+        """One event as VK sends it: ``type``, ``object``, ``group_id``, ``event_id``, ``v``,
+        and ``secret`` when the server has one (``secret=`` overrides it)."""
+        event: dict[str, Any] = {"type": kind, "event_id": secrets.token_hex(20), "v": API_VERSION,
+                                 "group_id": self.group_id if group_id is None else group_id}
+        if obj is not None:
+            event["object"] = obj
+        server = self.callback_server or {}
+        chosen = secret if secret is not None else server.get("secret")
+        if chosen:
+            event["secret"] = chosen
+        return event
+
+    def comment_event(self, platform_id: str, kind: str = "wall_reply_new",
+                      **overrides: Any) -> dict[str, Any]:
+        """``wall_reply_new``/``_edit``/``_restore`` for a stored comment: the comment object
+        with ``post_owner_id``."""
+        with self.lock:
+            comment = self.comments[int(platform_id.rpartition("_")[2])]
+            obj = self._public(comment)
+        obj.pop("owner_id", None)
+        obj["post_owner_id"] = self.owner_id
+        if "reply_to_comment" in obj:
+            obj["parents_stack"] = [obj["reply_to_comment"]]
+        else:
+            obj["parents_stack"] = []
+        return self.callback_event(kind, obj, **overrides)
+
+    def delete_event(self, platform_id: str, deleter_id: int | None = None,
+                     **overrides: Any) -> dict[str, Any]:
+        """``wall_reply_delete`` for a comment (VK sends it when anyone deletes one)."""
+        with self.lock:
+            comment = self.comments[int(platform_id.rpartition("_")[2])]
+            obj = {"owner_id": self.owner_id, "id": comment["id"], "post_id": comment["post_id"],
+                   "deleter_id": deleter_id if deleter_id is not None else self.user_id}
+        return self.callback_event("wall_reply_delete", obj, **overrides)
+
+    def deliver_callback(self, event: dict[str, Any],
+                         send: Callable[[str, dict[str, str], bytes], tuple[int, str]] | None = None
+                         ) -> tuple[int, str]:
+        """POST ``event`` to the callback server; returns (HTTP status, answer text).
+
+        ``send(url, headers, body) -> (status, text)`` makes the request (default:
+        real HTTP). VK counts the event delivered only on 200 with the text ``ok``.
+        """
+        server = self.callback_server
+        if server is None:
+            raise RuntimeError("no callback server: call set_callback_server() first")
+        if send is None:
+            import httpx
+
+            def send(url: str, headers: dict[str, str], body: bytes) -> tuple[int, str]:
+                answer = httpx.post(url, headers=headers, content=body, timeout=5.0)
+                return answer.status_code, answer.text
+
+        body = json.dumps(event, ensure_ascii=False).encode()
+        return send(server["url"], {"Content-Type": "application/json"}, body)
+
+    def confirm_callback_server(
+            self, send: Callable[[str, dict[str, str], bytes], tuple[int, str]] | None = None
+    ) -> bool:
+        """What VK does when the admin presses "Confirm": send ``confirmation``, compare the answer."""
+        status, text = self.deliver_callback(self.callback_event("confirmation"), send)
+        server = self.callback_server or {}
+        confirmed = status == 200 and text.strip() == server.get("confirmation")
+        server["confirmed"] = confirmed
+        return confirmed
 
     # -- WSGI ----------------------------------------------------------------------------
     def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -676,6 +801,10 @@ class FakeVK:
             raise _missing("group_ids")
         groups = []
         for ref in raw.split(","):
+            public = self._public_group(ref, params.get("fields", "").split(","))
+            if public is not None:
+                groups.append(public)
+                continue
             if ref.strip().lstrip("club") != str(self.group_id):
                 raise VKError(100, "One of the parameters specified was missing or invalid: "
                                    "group_ids is invalid")

@@ -84,6 +84,7 @@ class YouTubeSettings:
     quota_project: str | None = None
     daily_units: int = 10_000
     daily_uploads: int = 100
+    daily_competitor_units: int = 1_000
     marker_tag: bool = True
     comment_pages: int = 5
     reconcile_items: int = 50
@@ -101,6 +102,8 @@ class YouTubeSettings:
             quota_project=ctx.setting("YOUTUBE_QUOTA_PROJECT") or None,
             daily_units=_int_setting(ctx, "YOUTUBE_DAILY_QUOTA_UNITS", cls.daily_units, minimum=1),
             daily_uploads=_int_setting(ctx, "YOUTUBE_DAILY_UPLOADS", cls.daily_uploads, minimum=1),
+            daily_competitor_units=_int_setting(ctx, "YOUTUBE_DAILY_COMPETITOR_UNITS",
+                                                cls.daily_competitor_units),
             marker_tag=marker not in {"0", "false", "no", "off"},
             comment_pages=_int_setting(ctx, "YOUTUBE_COMMENT_PAGES", cls.comment_pages, minimum=1),
             reconcile_items=_int_setting(ctx, "YOUTUBE_RECONCILE_ITEMS", cls.reconcile_items, minimum=1),

@@ -22,6 +22,7 @@ from smmflow.plugin_api import (
     Problem,
     PublishResult,
 )
+from smmflow_youtube import competitors
 from smmflow_youtube.client import YouTubeClient, YouTubeSettings, json_body
 from smmflow_youtube.options import (
     USER_TAGS_MAX_CHARS,
@@ -52,8 +53,8 @@ class YouTubePlatform(Platform):
     display_name = "YouTube"
     capabilities = frozenset({
         Capability.PUBLISH, Capability.RECONCILE, Capability.DELETE, Capability.POST_METRICS,
-        Capability.ACCOUNT_METRICS, Capability.COMMENTS, Capability.MODERATE, Capability.REPLY,
-        Capability.NATIVE_SCHEDULE,
+        Capability.ACCOUNT_METRICS, Capability.COMPETITOR_METRICS, Capability.COMMENTS,
+        Capability.MODERATE, Capability.REPLY, Capability.NATIVE_SCHEDULE,
     })
     limits = ContentLimits(
         max_text_length=DESCRIPTION_MAX_BYTES,
@@ -102,7 +103,8 @@ class YouTubePlatform(Platform):
         """The quota ledger this account's calls are charged to."""
         settings = settings or YouTubeSettings.from_ctx(ctx)
         return Quota(self._ledger(settings), self.quota_project(settings, account),
-                     QuotaLimits(settings.daily_units, settings.daily_uploads), ctx.clock)
+                     QuotaLimits(settings.daily_units, settings.daily_uploads,
+                                 settings.daily_competitor_units), ctx.clock)
 
     def _client(self, ctx: JobContext, account: Account) -> YouTubeClient:
         settings = YouTubeSettings.from_ctx(ctx)
@@ -311,6 +313,10 @@ class YouTubePlatform(Platform):
                 for video in self._videos(client, list(external_ids), part="statistics")}
 
     def fetch_account_metrics(self, ctx: JobContext, account: Account) -> dict[str, int]:
+        """Own channel: ``mine=true``. Competitor: its public statistics by id or handle, read
+        with the borrowed credentials (see :mod:`smmflow_youtube.competitors`)."""
+        if account.is_competitor:
+            return competitors.competitor_metrics(self._client(ctx, account), account)
         channel = self._my_channel(self._client(ctx, account), "statistics")
         statistics = (channel or {}).get("statistics") or {}
         if statistics.get("hiddenSubscriberCount"):
@@ -341,7 +347,8 @@ class YouTubePlatform(Platform):
                 for thread in page.get("items") or []:
                     for item in thread_items(thread, status):
                         if since is None or item.received_at > since:
-                            found.setdefault(item.platform_id, item)
+                            if item.author_id != channel_id:  # not the channel's own replies
+                                found.setdefault(item.platform_id, item)
                         elif item.kind == "comment":
                             reached_since = True
                 page_token = page.get("nextPageToken")

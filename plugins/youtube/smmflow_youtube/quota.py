@@ -7,6 +7,13 @@ America/Los_Angeles. The plugin charges a call *before* sending it and refuses
 (``RateLimited`` until the reset) when the charge would go over the limit, so
 the core reschedules the work instead of burning requests on 403 answers.
 
+Competitor reads (one ``channels.list`` of 1 unit per competitor and
+collection, hourly by default: 24 units a day each) are charged to the shared
+pool like any call, and also to a daily sub-allowance of their own,
+``YOUTUBE_DAILY_COMPETITOR_UNITS`` (default 1,000 units, a tenth of the pool):
+many competitors can then never eat the units that moderation (50 per call)
+and the rest need. Past it, competitor reads are refused until the reset.
+
 Usage lives in Redis when ``YOUTUBE_QUOTA_REDIS_URL`` is set (shared by every
 worker process); otherwise in a dict of the Platform instance, which only
 counts the calls of one process (see the README).
@@ -27,13 +34,14 @@ PACIFIC = ZoneInfo("America/Los_Angeles")
 
 UNITS = "units"          # the shared pool of 10,000 units/day
 UPLOADS = "uploads"      # the videos.insert bucket of 100 calls/day
+COMPETITORS = "competitors"  # our own cap on the pool units spent reading competitors
 
 # method -> (bucket, cost); upload chunks and status queries belong to videos.insert.
 COSTS: dict[str, tuple[str, int]] = {
     "videos.insert": (UPLOADS, 1),
     "videos.list": (UNITS, 1),
     "videos.delete": (UNITS, 50),
-    "channels.list": (UNITS, 1),
+    "channels.list": (UNITS, 1),          # own channel, and competitors (also in COMPETITORS)
     "playlistItems.list": (UNITS, 1),
     "commentThreads.list": (UNITS, 1),
     "comments.list": (UNITS, 1),
@@ -145,8 +153,11 @@ class RedisLedger:
 class QuotaLimits:
     units_per_day: int = 10_000
     uploads_per_day: int = 100
+    competitor_units_per_day: int = 1_000
 
     def limit(self, bucket: str) -> int:
+        if bucket == COMPETITORS:
+            return self.competitor_units_per_day
         return self.uploads_per_day if bucket == UPLOADS else self.units_per_day
 
 
@@ -171,6 +182,13 @@ class Quota:
         if self.ledger.reserve(self.key(bucket, now), cost, limit) is None:
             raise self._refusal(method, bucket, now)
 
+    def charge_competitor_read(self, method: str = "channels.list") -> None:
+        """Count a competitor read in its own daily allowance (the pool is charged by the call)."""
+        _, cost = COSTS[method]
+        now = self.clock()
+        if self.ledger.reserve(self.key(COMPETITORS, now), cost, self.limits.limit(COMPETITORS)) is None:
+            raise self._refusal(method, COMPETITORS, now)
+
     def exhaust(self, method: str) -> RateLimited:
         """The API answered quotaExceeded: remember it until the reset; returns the error to raise."""
         bucket, _ = COSTS.get(method, (UNITS, 1))
@@ -184,8 +202,10 @@ class Quota:
     def _refusal(self, method: str, bucket: str, now: dt.datetime, *,
                  answered: bool = False) -> RateLimited:
         wait = seconds_until_reset(now)
-        what = ("the daily videos.insert allowance" if bucket == UPLOADS
-                else "the daily quota of API units")
+        what = {UPLOADS: "the daily videos.insert allowance",
+                COMPETITORS: "the daily units allowed for competitor reads "
+                             "(SMMFLOW_YOUTUBE_DAILY_COMPETITOR_UNITS)"}.get(
+            bucket, "the daily quota of API units")
         why = "YouTube answered quotaExceeded" if answered else (
             f"{method} would exceed {what} ({self.ledger.used(self.key(bucket, now))} of "
             f"{self.limits.limit(bucket)} used)")

@@ -105,6 +105,7 @@ class FakeYouTube:
         self.daily_inserts = 100
         self.channel_uploads_left: int | None = None
         self.subscriber_count: int | None = 1234
+        self.public_channels: dict[str, dict[str, Any]] = {}   # other channels (competitors)
         self._faults: list[tuple[str, dict[str, Any]]] = []
         self._chunk_faults: list[tuple[str, dict[str, Any]]] = []
         self._refresh_blocked = 0
@@ -191,6 +192,25 @@ class FakeYouTube:
                   "media": (media,)}
         values.update(overrides)
         return Content(**values)
+
+    def competitor_account(self, followers: int | None = 4321) -> Account:
+        """A public channel of someone else (``followers=None``: it hides its subscriber count),
+        given by channel id and handle, with the credentials of :meth:`account`."""
+        handle = f"@rival{len(self.public_channels) + 1}"
+        channel_id = self.add_public_channel(handle, subscribers=followers, views=98765)
+        return Account(id=2, platform="youtube", handle=handle, external_id=channel_id,
+                       credentials=self.account().credentials, is_competitor=True)
+
+    def add_public_channel(self, handle: str, *, subscribers: int | None = 1000,
+                           views: int = 50_000, videos: int = 12) -> str:
+        """Register another channel ``channels.list`` finds by ``id`` or ``forHandle``; its id."""
+        channel_id = "UC" + secrets.token_hex(11)
+        with self.lock:
+            self.public_channels[channel_id] = {
+                "id": channel_id, "handle": handle.removeprefix("@").lower(),
+                "title": f"Channel {handle}", "subscribers": subscribers, "views": views,
+                "videos": videos}
+        return channel_id
 
     def too_long_content(self) -> Content:
         # 2600 Cyrillic letters: well under 5000 characters, but 5200 UTF-8 bytes.
@@ -621,9 +641,55 @@ class FakeYouTube:
 
     def _channels_list(self, request: Request) -> Response:
         parts = self._parts(request, {"id", "snippet", "contentDetails", "statistics", "status"})
-        if request.args.get("mine") != "true" and request.args.get("id") != self.channel_id:
-            raise ApiFailure(400, "missingRequiredParameter", "No filter selected. Expected one of: mine, "
+        filters = [f for f in ("mine", "id", "forHandle", "forUsername", "managedByMe", "categoryId")
+                   if request.args.get(f)]
+        if len(filters) != 1:
+            raise ApiFailure(400, "missingRequiredParameter" if not filters else
+                             "incompatibleParameters", "Specify exactly one of these filters: mine, "
                              "id, forHandle, forUsername, managedByMe, categoryId.")
+        if filters[0] in ("id", "forHandle"):
+            return self._channels_by(filters[0], request.args[filters[0]], parts)
+        if filters[0] != "mine" or request.args["mine"] != "true":
+            raise ApiFailure(400, "invalidParameter", f"This fake serves mine=true, id and forHandle; "
+                             f"got {filters[0]}.", domain="global")
+        return self._json({"kind": "youtube#channelListResponse", "items": [self._own_channel(parts)]})
+
+    def _channels_by(self, name: str, value: str, parts: list[str]) -> Response:
+        """Channels by id (comma-separated) or by handle (with or without ``@``), own or public."""
+        wanted = value.split(",") if name == "id" else [value.removeprefix("@").lower()]
+        items: list[dict[str, Any]] = []
+        with self.lock:
+            for key in wanted:
+                if key in (self.channel_id, "fakechannel"):
+                    items.append(self._own_channel(parts))
+                    continue
+                for channel in self.public_channels.values():
+                    if key == (channel["id"] if name == "id" else channel["handle"]):
+                        items.append(self._public_channel(channel, parts))
+        body: dict[str, Any] = {"kind": "youtube#channelListResponse", "etag": "e",
+                                "pageInfo": {"totalResults": len(items), "resultsPerPage": 5}}
+        if items:  # like YouTube, no "items" key when nothing matched
+            body["items"] = items
+        return self._json(body)
+
+    @staticmethod
+    def _public_channel(channel: dict[str, Any], parts: list[str]) -> dict[str, Any]:
+        resource: dict[str, Any] = {"kind": "youtube#channel", "etag": "e", "id": channel["id"]}
+        if "snippet" in parts:
+            resource["snippet"] = {"title": channel["title"], "customUrl": "@" + channel["handle"]}
+        if "statistics" in parts:
+            stats: dict[str, Any] = {"viewCount": str(channel["views"]),
+                                     "videoCount": str(channel["videos"]),
+                                     "hiddenSubscriberCount": channel["subscribers"] is None}
+            if channel["subscribers"] is not None:
+                stats["subscriberCount"] = str(channel["subscribers"])
+            resource["statistics"] = stats
+        if "contentDetails" in parts:  # another channel's uploads are public
+            resource["contentDetails"] = {"relatedPlaylists": {"likes": "",
+                                                               "uploads": "UU" + channel["id"][2:]}}
+        return resource
+
+    def _own_channel(self, parts: list[str]) -> dict[str, Any]:
         channel: dict[str, Any] = {"kind": "youtube#channel", "etag": "e", "id": self.channel_id}
         if "snippet" in parts:
             channel["snippet"] = {"title": "Fake Channel", "customUrl": "@fakechannel"}
@@ -637,7 +703,7 @@ class FakeYouTube:
             if self.subscriber_count is not None:
                 stats["subscriberCount"] = str(self.subscriber_count)
             channel["statistics"] = stats
-        return self._json({"kind": "youtube#channelListResponse", "items": [channel]})
+        return channel
 
     def _playlist_items(self, request: Request) -> Response:
         self._parts(request, {"id", "snippet", "contentDetails", "status"})

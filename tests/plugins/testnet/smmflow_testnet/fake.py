@@ -31,7 +31,8 @@ from werkzeug.wrappers import Request, Response
 from smmflow.plugin_api import Account, Content
 
 FAULT_KINDS = ("rate_limit", "server_error", "timeout", "auth", "reject", "accept_then_timeout")
-ENDPOINTS = ("publish", "find", "delete", "metrics", "stats", "comments", "moderate", "reply")
+ENDPOINTS = ("publish", "find", "delete", "metrics", "stats", "comments", "moderate", "reply",
+             "profile")
 MAX_TEXT = 500
 MAX_TITLE = 100
 MAX_MEDIA = 4
@@ -52,6 +53,7 @@ URLS = Map([
          endpoint="moderate"),
     Rule("/v1/accounts/<account>/comments/<comment_id>/replies", methods=["POST"],
          endpoint="reply"),
+    Rule("/v1/public/<account>", methods=["GET"], endpoint="profile"),
 ])
 
 
@@ -86,6 +88,7 @@ class FakeTestnet:
         self.posts: list[dict[str, Any]] = []
         self.comments: dict[str, dict[str, Any]] = {}
         self.replies: dict[str, list[str]] = {}
+        self.public_accounts: dict[str, int | None] = {}  # someone else's account -> subscribers
         self.calls: list[tuple[str, str, float]] = []
         self.max_in_flight: dict[str, int] = {}
         self._in_flight: dict[str, int] = {}
@@ -142,6 +145,22 @@ class FakeTestnet:
     def sample_content(self) -> Content:
         return Content(text="Hello from the test network #launch", title="Launch day")
 
+    def add_public_account(self, name: str, subscribers: int | None) -> str:
+        """Someone else's account: its public profile shows ``subscribers`` (None: hidden).
+
+        Its private endpoints (``/v1/accounts/<name>/...``) answer 403 to our token.
+        """
+        with self._lock:
+            self.public_accounts[name] = subscribers
+        return name
+
+    def competitor_account(self, followers: int | None = 4321) -> Account:
+        """A public rival with ``followers`` (None: hidden), as the core hands it over:
+        the rival's handle and id, the credentials of :meth:`account`."""
+        name = self.add_public_account(f"rival-{next(self._ids)}", followers)
+        return Account(id=2, platform="testnet", handle=name, external_id=name,
+                       credentials=self.account_credentials(), is_competitor=True)
+
     def too_long_content(self) -> Content:
         return Content(text="x" * (MAX_TEXT + 1))
 
@@ -154,7 +173,7 @@ class FakeTestnet:
         """Make the next ``times`` calls to endpoint(s) ``on`` fail with ``kind``.
 
         ``on`` is an endpoint name (``publish``, ``find``, ``delete``, ``metrics``,
-        ``stats``, ``comments``, ``moderate``, ``reply``), several of them, or
+        ``stats``, ``comments``, ``moderate``, ``reply``, ``profile``), several of them, or
         ``"any"``. Keywords: ``retry_after`` (rate_limit), ``status``
         (server_error), ``message`` (reject).
         """
@@ -291,6 +310,9 @@ class FakeTestnet:
             raise ApiFailure(401, "invalid_token", "The access token is invalid")
         if not ACCOUNT_NAME.match(account):
             raise ApiFailure(404, "not_found", "No such account")
+        if account in self.public_accounts and request.path.startswith("/v1/accounts/"):
+            raise ApiFailure(403, "forbidden", "This token does not manage that account; read "
+                             "its public profile at /v1/public/<account>")
 
     @staticmethod
     def _body(request: Request) -> dict[str, Any]:
@@ -383,6 +405,16 @@ class FakeTestnet:
         with self._lock:
             posts = sum(1 for p in self.posts if p["account"] == account)
         return 200, {"subscriber_count": 1000 + posts, "reach_7d": 5000 + 10 * posts}
+
+    def _profile(self, request: Request, account: str) -> tuple[int, Any]:
+        with self._lock:
+            if account not in self.public_accounts:
+                raise ApiFailure(404, "not_found", "No public account with this name")
+            subscribers = self.public_accounts[account]
+        if subscribers is None:
+            return 200, {"name": account, "subscriber_count_hidden": True}
+        return 200, {"name": account, "subscriber_count": subscribers,
+                     "subscriber_count_hidden": False}
 
     def _comments(self, request: Request, account: str) -> tuple[int, Any]:
         try:

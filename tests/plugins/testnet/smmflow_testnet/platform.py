@@ -29,6 +29,7 @@ from smmflow.plugin_api import (
 METRIC_NAMES = {"view_count": "views", "like_count": "likes", "comment_count": "comments",
                 "reshare_count": "shares"}
 ACCOUNT_METRIC_NAMES = {"subscriber_count": "followers", "reach_7d": "reach"}
+PUBLIC_METRIC_NAMES = {"subscriber_count": "followers"}
 
 
 class TestnetOptions(Schema):
@@ -46,7 +47,8 @@ class TestnetPlatform(Platform):
     display_name = "Test network"
     capabilities = frozenset({
         Capability.PUBLISH, Capability.RECONCILE, Capability.DELETE, Capability.POST_METRICS,
-        Capability.ACCOUNT_METRICS, Capability.COMMENTS, Capability.MODERATE, Capability.REPLY,
+        Capability.ACCOUNT_METRICS, Capability.COMPETITOR_METRICS, Capability.COMMENTS,
+        Capability.MODERATE, Capability.REPLY,
     })
     limits = ContentLimits(max_text_length=500, max_title_length=100, max_media=4, max_hashtags=10)
     options_schema = TestnetOptions
@@ -67,7 +69,8 @@ class TestnetPlatform(Platform):
 
     # -- HTTP -------------------------------------------------------------------------
     def _call(self, ctx: JobContext, account: Account, method: str, path: str, *,
-              write: bool = False, allow_404: bool = False, **kwargs: Any) -> httpx.Response:
+              write: bool = False, allow_404: bool = False, root: str = "accounts",
+              **kwargs: Any) -> httpx.Response:
         base = ctx.setting("TESTNET_API_BASE")
         if not base:
             raise TransientError("SMMFLOW_TESTNET_API_BASE is not set")
@@ -75,7 +78,7 @@ class TestnetPlatform(Platform):
         if not token:
             raise AuthExpired("The account has no access token; connect it again.")
         acct = account.external_id or account.handle
-        url = f"{base.rstrip('/')}/v1/accounts/{acct}{path}"
+        url = f"{base.rstrip('/')}/v1/{root}/{acct}{path}"
         try:
             resp = ctx.http.request(method, url, headers={"Authorization": f"Bearer {token}"},
                                     **kwargs)
@@ -125,8 +128,15 @@ class TestnetPlatform(Platform):
         return out
 
     def fetch_account_metrics(self, ctx: JobContext, account: Account) -> dict[str, int]:
-        data = self._call(ctx, account, "GET", "/stats").json()
-        return {ACCOUNT_METRIC_NAMES[k]: int(v) for k, v in data.items() if k in ACCOUNT_METRIC_NAMES}
+        """Own account: its private stats. Competitor: its public profile, read with the
+        borrowed token (a hidden subscriber count stays absent)."""
+        if account.is_competitor:
+            data = self._call(ctx, account, "GET", "", root="public").json()
+            names = PUBLIC_METRIC_NAMES
+        else:
+            data = self._call(ctx, account, "GET", "/stats").json()
+            names = ACCOUNT_METRIC_NAMES
+        return {names[k]: int(v) for k, v in data.items() if k in names and v is not None}
 
     # -- moderation -------------------------------------------------------------------
     def fetch_comments(self, ctx: JobContext, account: Account,

@@ -1,0 +1,246 @@
+"""Telegram's webhook: setWebhook with a secret token, and updates pushed to the core's receiver.
+
+The fake Bot API delivers its pending updates to the registered URL with the
+``X-Telegram-Bot-Api-Secret-Token`` header, as Telegram does, here through
+the app's test client; an update not answered 2xx stays pending.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fake_telegram import GROUP_ID, FakeTelegram
+from smmflow_telegram import plugin
+from smmflow_telegram.platform import TelegramPlatform
+from smmflow_telegram.webhook import SECRET_HEADER
+from sqlalchemy import select
+
+from smmflow.accounts.models import SocialAccount
+from smmflow.db import open_session
+from smmflow.inbox.models import InboxItem
+from smmflow.plugin_api import (
+    WEBHOOK_SECRET_KEY,
+    Account,
+    Capability,
+    ContentRejected,
+    JobContext,
+    WebhookMalformed,
+    WebhookRejected,
+    WebhookRequest,
+    make_http_client,
+)
+from smmflow.testing.client import ApiClient
+from smmflow.testing.factories import Factory
+
+SECRET = "tg-secret_0123456789-abcdefghijklmnop"
+BASE_URL = "https://smm.example"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture
+def platform() -> TelegramPlatform:
+    return TelegramPlatform()
+
+
+@pytest.fixture
+def ctx(fake: FakeTelegram) -> Iterator[JobContext]:
+    http = make_http_client(timeout=1.0)
+    try:
+        yield JobContext(settings=fake.settings, http=http,
+                         log=logging.getLogger("smmflow.plugins.telegram"))
+    finally:
+        http.close()
+
+
+def _account(fake: FakeTelegram, **credentials: str) -> Account:
+    return fake.account(**({WEBHOOK_SECRET_KEY: SECRET} | credentials))
+
+
+def _request(update: dict[str, Any], secret: str | None = SECRET) -> WebhookRequest:
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers[SECRET_HEADER] = secret
+    return WebhookRequest(headers=headers, body=json.dumps(update).encode())
+
+
+def _pending(fake: FakeTelegram) -> list[dict[str, Any]]:
+    """The updates Telegram would push now (webhook set or not), as JSON bodies."""
+    hook = fake.webhook
+    fake.webhook = hook or {"url": "https://smm.example/x"}
+    try:
+        return [json.loads(body) for _, _, _, body in fake.webhook_deliveries()]
+    finally:
+        fake.webhook = hook
+
+
+# -- the platform alone ------------------------------------------------------------------------
+def test_declares_webhook_and_registration(platform: TelegramPlatform) -> None:
+    assert platform.supports(Capability.WEBHOOK)
+    assert platform.supports(Capability.REGISTER_WEBHOOK)
+
+
+def test_a_comment_update_with_the_right_header(platform, fake, ctx) -> None:
+    (cid,) = fake.seed_comments(1)
+    (update,) = [u for u in _pending(fake) if f"{GROUP_ID}:{u['message']['message_id']}" == cid]
+    result = platform.receive_webhook(ctx, _account(fake), _request(update))
+    (item,) = result.items
+    assert item.platform_id == cid and item.kind == "comment"
+    assert item.text == "Comment 1 from a reader" and item.post_external_id
+    assert result.deleted == () and result.body == "ok"
+    # the same platform id as polling gives: the core de-duplicates the two paths
+    polled = {i.platform_id for i in platform.fetch_comments(ctx, fake.account(), None)}
+    assert cid in polled
+
+
+@pytest.mark.parametrize("header", [None, "", "wrong", SECRET[:-1], SECRET + "x", SECRET.upper()])
+def test_a_missing_or_wrong_secret_header_is_refused(platform, fake, ctx, header) -> None:
+    fake.seed_comments(1)
+    update = _pending(fake)[-1]
+    with pytest.raises(WebhookRejected) as info:
+        platform.receive_webhook(ctx, _account(fake), _request(update, header))
+    assert SECRET not in str(info.value)
+
+
+def test_an_account_never_registered_accepts_nothing(platform, fake, ctx) -> None:
+    fake.seed_comments(1)
+    update = _pending(fake)[-1]
+    with pytest.raises(WebhookRejected, match="register"):
+        platform.receive_webhook(ctx, fake.account(), _request(update, ""))
+    with pytest.raises(WebhookRejected):
+        platform.receive_webhook(ctx, fake.account(), _request(update, "anything"))
+
+
+def test_a_body_that_is_no_update_object_is_malformed(platform, fake, ctx) -> None:
+    for body in (b"{oops", b"[]", b"\xff\xfe"):
+        with pytest.raises(WebhookMalformed):
+            platform.receive_webhook(ctx, _account(fake), WebhookRequest(
+                headers={SECRET_HEADER: SECRET}, body=body))
+
+
+def test_updates_that_are_no_comment_give_nothing(platform, fake, ctx) -> None:
+    account = _account(fake)
+    fake.seed_comments(1)
+    forward = next(u for u in _pending(fake) if u["message"].get("is_automatic_forward"))
+    other_chat = {"update_id": 9, "message": {"message_id": 5, "date": 1760000000, "text": "hi",
+                                              "chat": {"id": -100999, "type": "supergroup"},
+                                              "from": {"id": 1, "first_name": "A"}}}
+    reaction = {"update_id": 10, "message_reaction_count": {"chat": fake.channel, "message_id": 1,
+                                                            "date": 1760000000, "reactions": []}}
+    for update in (forward, other_chat, reaction):
+        assert platform.receive_webhook(ctx, account, _request(update)).items == ()
+    # without a discussion group configured nothing is read (as with polling)
+    no_group = fake.account(**{WEBHOOK_SECRET_KEY: SECRET, "discussion_chat_id": ""})
+    (cid,) = fake.seed_comments(1)
+    update = _pending(fake)[-1]
+    assert [i.platform_id for i in platform.receive_webhook(ctx, account, _request(update)).items
+            ] == [cid]
+    assert platform.receive_webhook(ctx, no_group, _request(update)).items == ()
+
+
+def test_register_sets_the_webhook_with_the_secret_and_allowed_updates(platform, fake,
+                                                                        ctx) -> None:
+    url = "https://smm.example/api/v1/webhooks/telegram/7"
+    platform.register_webhook(ctx, fake.account(), url, SECRET)
+    assert fake.webhook == {"url": url, "secret_token": SECRET}
+    assert fake.allowed_updates == ["message", "edited_message"]
+    fake.seed_comments(1)
+    deliveries = fake.webhook_deliveries()
+    assert deliveries and all(h[SECRET_HEADER] == SECRET and u == url
+                              for _, u, h, _ in deliveries)
+    # polling now meets Telegram's 409 and gives nothing instead of failing
+    assert platform.fetch_comments(ctx, fake.account(), None) == []
+
+
+def test_register_is_refused_without_https_or_with_a_bad_secret(platform, fake, ctx) -> None:
+    with pytest.raises(ContentRejected, match="HTTPS"):
+        platform.register_webhook(ctx, fake.account(), "http://smm.example/hook", SECRET)
+    with pytest.raises(ContentRejected, match="unallowed characters"):
+        platform.register_webhook(ctx, fake.account(), "https://smm.example/hook", "a b/c")
+    assert fake.webhook is None
+
+
+# -- through the core's receiver -----------------------------------------------------------------
+@pytest.fixture
+def app(make_app: Callable[..., Any], fake: FakeTelegram) -> Any:
+    return make_app(plugins=[plugin], extra=fake.settings, http_timeout=1.0, base_url=BASE_URL)
+
+
+def _sender(app: Any) -> Callable[[str, dict[str, str], bytes], int]:
+    client = app.test_client()
+
+    def send(url: str, headers: dict[str, str], body: bytes) -> int:
+        return client.post(url, headers=headers, data=body).status_code
+
+    return send
+
+
+def test_register_from_smmflow_then_telegram_pushes_comments(app, fake, run_jobs) -> None:
+    with open_session(app) as db:
+        factory = Factory(app, db)
+        api = ApiClient(app, factory)
+        client = factory.client()
+        manager = factory.member(client, "manager")
+        row = factory.account(client, "telegram", credentials=fake.credentials(),
+                              external_id=str(fake.channel["id"]))
+        assert api.post(f"/clients/{client.id}/moderation-rules", as_=manager, json={
+            "name": "spam", "condition": "stop_words", "condition_value": ["casino"],
+            "action": "delete"}).status_code == 201
+
+        resp = api.post(f"/social-accounts/{row.id}/webhook", as_=manager)
+        assert resp.status_code == 202, resp.json
+        url = f"{BASE_URL}/api/v1/webhooks/telegram/{row.id}"
+        assert resp.json["url"] == url
+        assert run_jobs(app)
+        assert fake.webhook is not None and fake.webhook["url"] == url
+        db.expire_all()
+        stored = app.extensions["smmflow"].vault.decrypt(
+            db.get(SocialAccount, row.id).credentials_encrypted)
+        assert stored[WEBHOOK_SECRET_KEY] == fake.webhook["secret_token"]
+        assert stored["bot_token"] == fake.token
+
+        good, spam = fake.seed_comments(2)
+        fake.messages[fake._key(spam)]["text"] = "Cheap CASINO chips"
+        replayed = fake.webhook_deliveries()
+        statuses = fake.deliver_webhook(_sender(app))
+        assert statuses and set(statuses) == {200}
+        assert fake.webhook_deliveries() == []      # Telegram drops what was answered 2xx
+        # Telegram retries an update it thinks failed: the repeat stores nothing
+        send = _sender(app)
+        assert {send(u, h, b) for _, u, h, b in replayed} == {200}
+
+        items = {i.platform_id: i for i in db.scalars(select(InboxItem))}
+        assert set(items) == {good, spam}
+        assert items[good].kind == "comment" and items[good].author_name == "Reader 500"
+        run_jobs(app)          # the rule's delete runs on Telegram
+        assert fake.comment_state(spam) == "deleted"
+        assert fake.comment_state(good) == "visible"
+
+
+def test_a_wrong_secret_is_refused_and_telegram_keeps_the_update(app, fake) -> None:
+    with open_session(app) as db:
+        factory = Factory(app, db)
+        client = factory.client()
+        row = factory.account(client, "telegram",
+                              credentials=fake.credentials() | {WEBHOOK_SECRET_KEY: SECRET})
+        fake.webhook = {"url": f"{BASE_URL}/api/v1/webhooks/telegram/{row.id}",
+                        "secret_token": "not-the-one-smmflow-knows"}
+        fake.seed_comments(1)
+        pending = len(fake.webhook_deliveries())
+        assert set(fake.deliver_webhook(_sender(app))) == {403}
+        assert len(fake.webhook_deliveries()) == pending
+        fake.webhook["secret_token"] = None      # no header at all
+        assert set(fake.deliver_webhook(_sender(app))) == {403}
+        assert db.scalar(select(InboxItem.id)) is None
+
+        fake.webhook["secret_token"] = SECRET
+        assert set(fake.deliver_webhook(_sender(app))) == {200}
+        assert len(db.scalars(select(InboxItem)).all()) == 1
