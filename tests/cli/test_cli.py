@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 
 from smmflow.cli import main
 from smmflow.testing.settings import TEST_FERNET_KEY, TEST_SECRET
@@ -89,3 +89,37 @@ def test_init_writes_keys_once(tmp_path):
     second = _run(env, "init")
     assert "kept existing" in second.output
     assert (tmp_path / "inst" / "smmflow.env").read_text() == content
+
+
+def _target_states(url):
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT p.title, a.platform, t.status, t.scheduled_at FROM post_targets t "
+            "JOIN posts p ON p.id = t.post_id JOIN social_accounts a ON a.id = t.social_account_id "
+            "ORDER BY t.id")).all()
+    engine.dispose()
+    return rows
+
+
+def test_demo_publish_schedules_the_approved_demo_posts(cli_env):
+    assert _run(cli_env, "db", "upgrade").exit_code == 0
+    nothing = _run(cli_env, "demo", "publish")
+    assert nothing.exit_code == 1 and "run `smmflow demo` first" in nothing.output
+
+    seeded = _run(cli_env, "demo")
+    assert seeded.exit_code == 0, seeded.output
+    before = _target_states(cli_env["SMMFLOW_DATABASE_URL"])
+    assert len(before) == 7 and {status for _, _, status, _ in before} == {"draft"}
+    assert {platform for _, platform, _, _ in before} == {"telegram", "vk", "instagram", "youtube"}
+
+    published = _run(cli_env, "demo", "publish", "--lead", "30")
+    assert published.exit_code == 0, published.output
+    assert "7 target(s) scheduled" in published.output
+    assert "'Winter launch: meet the Winter Roast': scheduled on telegram acme_telegram" in \
+        published.output and "instagram acme_instagram" in published.output
+    after = _target_states(cli_env["SMMFLOW_DATABASE_URL"])
+    assert {status for _, _, status, _ in after} == {"scheduled"}
+    assert len({at for _, _, _, at in after}) == 1  # all at the same moment, soon
+    counts = _counts(cli_env["SMMFLOW_DATABASE_URL"])
+    assert counts["posts"] == 3 and counts["post_targets"] == 7

@@ -199,8 +199,8 @@ class FakeInstagram:
         self._thread: threading.Thread | None = None
 
     # -- life cycle ---------------------------------------------------------------------
-    def start(self) -> FakeInstagram:
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True,
+    def start(self, port: int = 0) -> FakeInstagram:
+        self._server = make_server("127.0.0.1", port, self._wsgi, threaded=True,
                                    request_handler=_QuietHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         name="fake-instagram", daemon=True)

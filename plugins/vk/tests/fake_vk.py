@@ -89,8 +89,8 @@ class FakeVK:
         self.url = ""
 
     # -- lifecycle -----------------------------------------------------------------------
-    def start(self) -> FakeVK:
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+    def start(self, port: int = 0) -> FakeVK:
+        self._server = make_server("127.0.0.1", port, self._wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
                                         daemon=True)
