@@ -26,6 +26,7 @@ from tests.jobs.kit import (
     make_targets,
     net_app,
     process_env,
+    settled,
     wait_until,
 )
 
@@ -80,7 +81,9 @@ def test_long_running_worker_and_dispatcher_publish_due_posts(papp, pdb, fake, p
     procs.dispatcher()
     due = utcnow() + dt.timedelta(seconds=2)
     data = make_targets(papp, pdb, fake, 30, accounts=10, due=due)
-    wait_until(lambda: fake.count() == 30, 30, message=f"30 posts\n{procs.logs()}")
+    # the fake holds a post a moment before the worker records it: wait for both
+    wait_until(lambda: fake.count() == 30 and settled(pdb, data.target_ids), 30,
+               message=f"30 posts recorded\n{procs.logs()}")
     assert assert_exactly_once(pdb, fake, data.target_ids) == {"published": 30}
     assert min(p["received_at"] for p in fake.posts) >= due.timestamp()  # never early
 
