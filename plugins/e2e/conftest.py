@@ -1,5 +1,6 @@
 """Fixtures of the end-to-end tests: the core with the four real network plugins, each
-pointed at its own contract-enforcing fake server on 127.0.0.1.
+pointed at its own contract-enforcing fake server on 127.0.0.1. The plain helpers the tests
+share (credentials, due targets, the publish loop) are in ``e2e_kit.py``.
 
 The fakes live in each plugin's ``tests`` folder (``plugins/<network>/tests/fake_<network>.py``);
 this folder puts those on ``sys.path`` so one test can talk to all four networks.
@@ -13,6 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from e2e_kit import NETWORK_PLUGINS
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from smmflow.db import open_session
+from smmflow.jobs.context import close_http_client
+from smmflow.posts.publishing import PublishRuntime
+from smmflow.testing.client import ApiClient
+from smmflow.testing.factories import Factory
 
 PLUGINS = Path(__file__).resolve().parent.parent
 for network in ("telegram", "vk", "instagram", "youtube"):
@@ -20,17 +30,10 @@ for network in ("telegram", "vk", "instagram", "youtube"):
     if folder not in sys.path:
         sys.path.insert(0, folder)
 
-import smmflow_instagram.plugin as instagram_plugin  # noqa: E402
-import smmflow_telegram.plugin as telegram_plugin  # noqa: E402
-import smmflow_vk.plugin as vk_plugin  # noqa: E402
-import smmflow_youtube.plugin as youtube_plugin  # noqa: E402
 from fake_instagram import FakeInstagram  # noqa: E402
 from fake_telegram import FakeTelegram  # noqa: E402
 from fake_vk import FakeVK  # noqa: E402
 from fake_youtube import FakeYouTube  # noqa: E402
-from flask import Flask  # noqa: E402
-
-NETWORK_PLUGINS = [telegram_plugin, vk_plugin, instagram_plugin, youtube_plugin]
 
 
 @pytest.fixture
@@ -52,14 +55,41 @@ def fake_settings(fakes: dict[str, Any]) -> dict[str, str]:
     return merged
 
 
-def fake_credentials(fake: Any) -> dict[str, Any]:
-    """Credentials of the fake's account as stored on a SocialAccount."""
-    if hasattr(fake, "account_credentials"):
-        return dict(fake.account_credentials())
-    return dict(fake.account().credentials)
+@pytest.fixture
+def e2e_plugins() -> list[Any]:
+    """Plugin objects a test module adds to the four network plugins (it overrides this)."""
+    return []
 
 
 @pytest.fixture
-def e2e_app(make_app: Callable[..., Flask], fake_settings: dict[str, str]) -> Flask:
-    """An app with the four network plugins pointed at the fakes (1 s HTTP timeout)."""
-    return make_app(plugins=NETWORK_PLUGINS, extra=fake_settings, http_timeout=1.0)
+def e2e_settings() -> dict[str, Any]:
+    """Settings overrides of ``e2e_app``; a module overrides this (with ``e2e_kit.FAST``, say)."""
+    return {"http_timeout": 1.0}
+
+
+@pytest.fixture
+def e2e_app(make_app: Callable[..., Flask], fake_settings: dict[str, str], e2e_plugins: list[Any],
+            e2e_settings: dict[str, Any]) -> Iterator[Flask]:
+    """An app with the four network plugins pointed at the fakes, plus ``e2e_plugins``, with
+    ``e2e_settings``; its publishing pool and HTTP client are closed after the test."""
+    app = make_app(plugins=[*NETWORK_PLUGINS, *e2e_plugins], extra=fake_settings, **e2e_settings)
+    yield app
+    PublishRuntime.close(app)
+    close_http_client(app)
+
+
+@pytest.fixture
+def e2e_db(e2e_app: Flask) -> Iterator[Session]:
+    """A session on ``e2e_app``'s database (for arranging and checking data)."""
+    with open_session(e2e_app) as session:
+        yield session
+
+
+@pytest.fixture
+def e2e_factory(e2e_app: Flask, e2e_db: Session) -> Factory:
+    return Factory(e2e_app, e2e_db)
+
+
+@pytest.fixture
+def e2e_api(e2e_app: Flask, e2e_factory: Factory) -> ApiClient:
+    return ApiClient(e2e_app, e2e_factory)

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import socket
 import sys
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
+from e2e_kit import publish_until_final
 from flask import Flask
 from sqlalchemy import func, select, update
 
@@ -26,26 +25,16 @@ from smmflow.accounts.models import SocialAccount
 from smmflow.approvals.models import ApprovalDecision, ApprovalRequest, RequestStatus
 from smmflow.auth.models import User
 from smmflow.db import Base, open_session
-from smmflow.jobs.dispatcher import Dispatcher
 from smmflow.media import media_store
 from smmflow.posts import services as posts
 from smmflow.posts.content import build_content, content_hash
-from smmflow.posts.models import Post, PostStatus, PostTarget
+from smmflow.posts.models import Post, PostStatus, PostTarget, TargetStatus
 
 sys.path.append(str(Path(__file__).resolve().parents[1]))  # plugins/
 import demo_fakes  # plugins/demo_fakes.py, the launcher of ./dev fakes
 
 EXPECTED_POSTS = {"telegram": 3, "vk": 2, "instagram": 1, "youtube": 1}
-
-
-@pytest.fixture(autouse=True)
-def _close_publish_runtime(e2e_app: Flask) -> Iterator[None]:
-    yield
-    from smmflow.jobs.context import close_http_client
-    from smmflow.posts.publishing import PublishRuntime
-
-    PublishRuntime.close(e2e_app)
-    close_http_client(e2e_app)
+NOT_IN_FLIGHT = set(TargetStatus) - {TargetStatus.SCHEDULED, TargetStatus.PUBLISHING}
 
 
 def _targets(app: Flask) -> list[tuple[str, PostTarget]]:
@@ -57,18 +46,11 @@ def _targets(app: Flask) -> list[tuple[str, PostTarget]]:
         return [(platform, target) for platform, target in rows]
 
 
-def _publish_until_done(app: Flask, run_jobs: Callable[..., bool], timeout: float = 30.0) -> None:
-    dispatcher = Dispatcher(app)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        dispatcher.tick()
-        run_jobs(app, ["publish"])
-        states = Counter(t.status for _, t in _targets(app))
-        if not set(states) & {"scheduled", "publishing"}:  # nothing left in flight
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"demo targets not settled in {timeout:g} s: "
-                         f"{Counter(t.status for _, t in _targets(app))}")
+def _publish_until_done(app: Flask, run_jobs: Callable[..., bool]) -> None:
+    """Dispatcher ticks and publish jobs until no demo target is left in flight."""
+    with open_session(app) as db:
+        publish_until_final(app, db, run_jobs, [t.id for _, t in _targets(app)], timeout=30.0,
+                            final=NOT_IN_FLIGHT)
 
 
 def _row_counts(app: Flask) -> dict[str, int]:

@@ -13,37 +13,21 @@ their spam rule deletes; Instagram and YouTube hide.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
-import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import smmflow_instagram.plugin as instagram_plugin
-import smmflow_telegram.plugin as telegram_plugin
-import smmflow_vk.plugin as vk_plugin
-import smmflow_youtube.plugin as youtube_plugin
-from flask import Flask
-from sqlalchemy.orm import Session
+from e2e_kit import FAST, connect_account, due_target, publish_until_final, run_all
 
-from smmflow.accounts.models import SocialAccount
 from smmflow.clients.models import Client
-from smmflow.db import open_session, utcnow
 from smmflow.inbox.models import InboxItem
-from smmflow.jobs.dispatcher import Dispatcher
 from smmflow.jobs.queues import enqueue
 from smmflow.plugin_api import InboxItemData, hookimpl
-from smmflow.posts.content import content_hash
-from smmflow.posts.models import Post, PostTarget, TargetStatus
+from smmflow.posts.models import TargetStatus
 from smmflow.testing.client import ApiClient
-from smmflow.testing.factories import Factory
 
-NETWORK_PLUGINS = [telegram_plugin, vk_plugin, instagram_plugin, youtube_plugin]
 NETWORKS = ("vk", "instagram", "youtube", "telegram")
-FAST = {"http_timeout": 1.0, "publish_backoff_seconds": 0.05, "publish_stale_seconds": 3.0,
-        "dispatch_interval": 0.2, "publish_concurrency": 4}
 SLA_MINUTES = 30
 NEGATIVE = re.compile(r"\b(awful|terrible|worst)\b", re.IGNORECASE)
 
@@ -81,45 +65,16 @@ def plugin() -> InboxPlugin:
 
 
 @pytest.fixture
-def iapp(make_app: Callable[..., Flask], fake_settings: dict[str, str],
-         plugin: InboxPlugin) -> Iterator[Flask]:
-    from smmflow.jobs.context import close_http_client
-    from smmflow.posts.publishing import PublishRuntime
-
-    app = make_app(plugins=[*NETWORK_PLUGINS, plugin], extra=fake_settings, **FAST)
-    yield app
-    PublishRuntime.close(app)
-    close_http_client(app)
+def e2e_plugins(plugin: InboxPlugin) -> list[Any]:
+    return [plugin]
 
 
 @pytest.fixture
-def idb(iapp: Flask) -> Iterator[Session]:
-    with open_session(iapp) as session:
-        yield session
-
-
-@pytest.fixture
-def ifactory(iapp: Flask, idb: Session) -> Factory:
-    return Factory(iapp, idb)
-
-
-@pytest.fixture
-def iapi(iapp: Flask, ifactory: Factory) -> ApiClient:
-    return ApiClient(iapp, ifactory)
+def e2e_settings() -> dict[str, Any]:
+    return FAST
 
 
 # -- the networks -----------------------------------------------------------------------------
-def credentials_of(fake: Any) -> dict[str, Any]:
-    if hasattr(fake, "account_credentials"):
-        return dict(fake.account_credentials())
-    return dict(fake.account().credentials)
-
-
-def account_id_on(fake: Any, platform: str) -> str:
-    return {"telegram": lambda: fake.account().external_id, "vk": lambda: str(fake.group_id),
-            "instagram": lambda: fake.ig_user_id, "youtube": lambda: fake.channel_id}[platform]()
-
-
 def seed(fake: Any, platform: str, post_external_id: str, texts: list[str]) -> list[str]:
     """Reader comments with ``texts`` under the post; their platform ids."""
     if platform == "youtube":
@@ -151,36 +106,6 @@ def reply_on_fake(fake: Any, platform: str, reply_id: str) -> dict[str, Any]:
     return {"text": message["text"], "by_account": message["from"]["id"] == fake.bot_id}
 
 
-def publish(app: Flask, db: Session, run_jobs: Callable[..., bool], account: SocialAccount,
-            content: Any) -> PostTarget:
-    """An approved post published to ``account`` by the dispatcher and a publish job."""
-    post = Post(client_id=account.client_id, title=content.title, text=content.text,
-                media=[dataclasses.asdict(item) for item in content.media], status="scheduled")
-    post.content_hash = post.approved_hash = content_hash(post)
-    db.add(post)
-    db.flush()
-    target = PostTarget(post_id=post.id, social_account_id=account.id,
-                        scheduled_at=utcnow() - dt.timedelta(seconds=1),
-                        status=TargetStatus.SCHEDULED, content_hash=post.approved_hash)
-    db.add(target)
-    db.commit()
-    deadline = time.monotonic() + 10
-    while target.status != TargetStatus.PUBLISHED and time.monotonic() < deadline:
-        Dispatcher(app).tick()
-        run_jobs(app, ["publish"])
-        db.refresh(target)
-    assert target.status == TargetStatus.PUBLISHED, target.last_error
-    return target
-
-
-def run_all(app: Flask, run_jobs: Callable[..., bool]) -> None:
-    """Run queued jobs until none is left (a poll queues moderation actions, and so on)."""
-    for _ in range(5):
-        if not run_jobs(app):
-            return
-    raise AssertionError("jobs kept coming")
-
-
 def inbox_ids(api: ApiClient, client: Client, user: Any) -> list[int]:
     page = api.get(f"/clients/{client.id}/inbox?limit=200", as_=user)
     assert page.status_code == 200, page.json
@@ -190,18 +115,19 @@ def inbox_ids(api: ApiClient, client: Client, user: Any) -> list[int]:
 # -- the test -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("platform", NETWORKS)
 def test_comments_polled_moderated_answered_and_the_sla_breach_fires(
-        platform, iapp, idb, ifactory, iapi, fakes, plugin, run_jobs):
+        platform, e2e_app, e2e_db, e2e_factory, e2e_api, fakes, plugin, run_jobs):
     fake = fakes[platform]
-    network = iapp.extensions["smmflow"].platforms[platform]
+    network = e2e_app.extensions["smmflow"].platforms[platform]
     hide = "hide" if "hide" in network.moderation_actions else "delete"
     assert hide == ("hide" if platform in ("instagram", "youtube") else "delete")
 
-    client = ifactory.client(inbox_sla_minutes=SLA_MINUTES)
-    manager = ifactory.member(client, "manager")
-    moderator = ifactory.member(client, "moderator")
-    account = ifactory.account(client, platform, credentials=credentials_of(fake),
-                               external_id=account_id_on(fake, platform))
-    target = publish(iapp, idb, run_jobs, account, fake.sample_content())
+    client = e2e_factory.client(inbox_sla_minutes=SLA_MINUTES)
+    manager = e2e_factory.member(client, "manager")
+    moderator = e2e_factory.member(client, "moderator")
+    account = connect_account(e2e_factory, client, platform, fake)
+    target = due_target(e2e_db, account, fake.sample_content())
+    publish_until_final(e2e_app, e2e_db, run_jobs, [target.id])
+    assert target.status == TargetStatus.PUBLISHED, target.last_error
     casino, link, complaint, question = seed(fake, platform, target.external_id,
                                              [CASINO, LINK_SPAM, COMPLAINT, QUESTION])
 
@@ -217,16 +143,16 @@ def test_comments_polled_moderated_answered_and_the_sla_breach_fires(
          "position": 3},
     ]
     for rule in rules:
-        created = iapi.post(f"/clients/{client.id}/moderation-rules", as_=manager, json=rule)
+        created = e2e_api.post(f"/clients/{client.id}/moderation-rules", as_=manager, json=rule)
         assert created.status_code == 201, created.json
-    assert [r["name"] for r in iapi.get(f"/clients/{client.id}/moderation-rules",
-                                        as_=moderator).json] == [r["name"] for r in rules]
+    assert [r["name"] for r in e2e_api.get(f"/clients/{client.id}/moderation-rules",
+                                           as_=moderator).json] == [r["name"] for r in rules]
 
     # the periodic poll: every active account whose plugin reads comments
-    enqueue(iapp, "smmflow.inbox.jobs.poll_all", queue="moderation")
-    run_all(iapp, run_jobs)
+    enqueue(e2e_app, "smmflow.inbox.jobs.poll_all", queue="moderation")
+    run_all(e2e_app, run_jobs)
 
-    page = iapi.get(f"/clients/{client.id}/inbox", as_=moderator)
+    page = e2e_api.get(f"/clients/{client.id}/inbox", as_=moderator)
     assert page.status_code == 200, page.json
     items = {i["platform_id"]: i for i in page.json["items"]}
     assert set(items) == {casino, link, complaint, question}
@@ -250,22 +176,22 @@ def test_comments_polled_moderated_answered_and_the_sla_breach_fires(
     assert items[complaint]["assignee_id"] == moderator.id
     assert items[complaint]["status"] == "new"
     assert items[question]["labels"] == [] and items[question]["assignee_id"] is None
-    negative = iapi.get(f"/clients/{client.id}/inbox?label=negative", as_=moderator).json
+    negative = e2e_api.get(f"/clients/{client.id}/inbox?label=negative", as_=moderator).json
     assert [i["platform_id"] for i in negative["items"]] == [complaint]
 
     # polling again stores nothing twice
-    assert iapi.post(f"/clients/{client.id}/inbox/poll", as_=moderator).status_code == 202
-    run_all(iapp, run_jobs)
-    assert inbox_ids(iapi, client, moderator) == sorted(i["id"] for i in items.values())
+    assert e2e_api.post(f"/clients/{client.id}/inbox/poll", as_=moderator).status_code == 202
+    run_all(e2e_app, run_jobs)
+    assert inbox_ids(e2e_api, client, moderator) == sorted(i["id"] for i in items.values())
     assert len(plugin.received) == 4
 
     # a moderator answers the complaint; the reply goes to the network as a reply to it
     complaint_id = items[complaint]["id"]
-    answered = iapi.post(f"/inbox/{complaint_id}/replies", as_=moderator, json={"text": ANSWER})
+    answered = e2e_api.post(f"/inbox/{complaint_id}/replies", as_=moderator, json={"text": ANSWER})
     assert answered.status_code == 202, answered.json
     assert answered.json["status"] == "pending"
-    run_all(iapp, run_jobs)
-    item = iapi.get(f"/inbox/{complaint_id}", as_=moderator).json
+    run_all(e2e_app, run_jobs)
+    item = e2e_api.get(f"/inbox/{complaint_id}", as_=moderator).json
     [reply] = item["replies"]
     assert reply["status"] == "sent" and reply["error"] is None, reply
     assert reply["author_id"] == moderator.id and not reply["automatic"]
@@ -275,19 +201,19 @@ def test_comments_polled_moderated_answered_and_the_sla_breach_fires(
     assert item["status"] == "replied" and item["first_response_seconds"] is not None
     assert fake.replies_to(question) == []
     # The account's own reply never comes back as a comment to answer.
-    assert iapi.post(f"/clients/{client.id}/inbox/poll", as_=moderator).status_code == 202
-    run_all(iapp, run_jobs)
-    assert inbox_ids(iapi, client, moderator) == sorted(i["id"] for i in items.values())
+    assert e2e_api.post(f"/clients/{client.id}/inbox/poll", as_=moderator).status_code == 202
+    run_all(e2e_app, run_jobs)
+    assert inbox_ids(e2e_api, client, moderator) == sorted(i["id"] for i in items.values())
 
     # SLA: the unanswered question waited past the client's 30 minutes
-    row = idb.get(InboxItem, items[question]["id"])
+    row = e2e_db.get(InboxItem, items[question]["id"])
     row.received_at = row.received_at - dt.timedelta(minutes=SLA_MINUTES + 1)
-    idb.commit()
-    enqueue(iapp, "smmflow.inbox.jobs.check_sla", queue="moderation")
-    run_all(iapp, run_jobs)
-    enqueue(iapp, "smmflow.inbox.jobs.check_sla", queue="moderation")  # fires once, not again
-    run_all(iapp, run_jobs)
+    e2e_db.commit()
+    enqueue(e2e_app, "smmflow.inbox.jobs.check_sla", queue="moderation")
+    run_all(e2e_app, run_jobs)
+    enqueue(e2e_app, "smmflow.inbox.jobs.check_sla", queue="moderation")  # fires once, not again
+    run_all(e2e_app, run_jobs)
     assert plugin.breaches == [{"item_id": items[question]["id"], "client_id": client.id}]
-    breached = iapi.get(f"/inbox/{items[question]['id']}", as_=moderator).json
+    breached = e2e_api.get(f"/inbox/{items[question]['id']}", as_=moderator).json
     assert breached["sla_breached_at"] is not None and breached["status"] == "new"
-    assert iapi.get(f"/inbox/{complaint_id}", as_=moderator).json["sla_breached_at"] is None
+    assert e2e_api.get(f"/inbox/{complaint_id}", as_=moderator).json["sla_breached_at"] is None

@@ -14,40 +14,26 @@ collection stays in this month and must not count.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime as dt
 import io
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-import smmflow_instagram.plugin as instagram_plugin
-import smmflow_telegram.plugin as telegram_plugin
-import smmflow_vk.plugin as vk_plugin
-import smmflow_youtube.plugin as youtube_plugin
+from e2e_kit import FAST, connect_account, due_target, publish_until_final
 from flask import Flask
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from smmflow.accounts.models import SocialAccount
-from smmflow.db import open_session, utcnow
-from smmflow.jobs.dispatcher import Dispatcher
 from smmflow.jobs.queues import enqueue
 from smmflow.metrics.models import MetricSample
-from smmflow.posts.content import content_hash
-from smmflow.posts.models import Post, PostTarget, TargetStatus
+from smmflow.posts.models import PostTarget, TargetStatus
 from smmflow.reports.data import utc_bounds
 from smmflow.reports.services import client_today, period_bounds
-from smmflow.testing.client import ApiClient
-from smmflow.testing.factories import Factory
 
-NETWORK_PLUGINS = [telegram_plugin, vk_plugin, instagram_plugin, youtube_plugin]
 NETWORKS = ("telegram", "vk", "instagram", "youtube")
-FAST = {"http_timeout": 1.0, "publish_backoff_seconds": 0.05, "publish_stale_seconds": 3.0,
-        "dispatch_interval": 0.2, "publish_concurrency": 4,
-        "metrics_days": 90}  # last month's posts are still measured
 
 # What the networks report, collection by collection. Absent metrics are simply missing:
 # Instagram gives no ``saved`` here, YouTube hides the comment count and has no reach,
@@ -69,44 +55,11 @@ POSTS = [
 
 
 @pytest.fixture
-def mapp(make_app: Callable[..., Flask], fake_settings: dict[str, str]) -> Iterator[Flask]:
-    from smmflow.jobs.context import close_http_client
-    from smmflow.posts.publishing import PublishRuntime
-
-    app = make_app(plugins=NETWORK_PLUGINS, extra=fake_settings, **FAST)
-    yield app
-    PublishRuntime.close(app)
-    close_http_client(app)
-
-
-@pytest.fixture
-def mdb(mapp: Flask) -> Iterator[Session]:
-    with open_session(mapp) as session:
-        yield session
-
-
-@pytest.fixture
-def mfactory(mapp: Flask, mdb: Session) -> Factory:
-    return Factory(mapp, mdb)
-
-
-@pytest.fixture
-def mapi(mapp: Flask, mfactory: Factory) -> ApiClient:
-    return ApiClient(mapp, mfactory)
+def e2e_settings() -> dict[str, Any]:
+    return FAST | {"metrics_days": 90}  # last month's posts are still measured
 
 
 # -- the networks -------------------------------------------------------------------------------
-def credentials_of(fake: Any) -> dict[str, Any]:
-    if hasattr(fake, "account_credentials"):
-        return dict(fake.account_credentials())
-    return dict(fake.account().credentials)
-
-
-def account_id_on(fake: Any, platform: str) -> str:
-    return {"telegram": lambda: fake.account().external_id, "vk": lambda: str(fake.group_id),
-            "instagram": lambda: fake.ig_user_id, "youtube": lambda: fake.channel_id}[platform]()
-
-
 def set_numbers(fakes: dict[str, Any], targets: dict[str, PostTarget], n: int) -> None:
     """Make the fakes report collection ``n``'s numbers."""
     followers, posts = FOLLOWERS[n], POSTS[n]
@@ -131,31 +84,12 @@ def publish_one_each(app: Flask, db: Session, run_jobs: Callable[..., bool],
                      accounts: dict[str, SocialAccount], fakes: dict[str, Any]
                      ) -> dict[str, PostTarget]:
     """One approved post per network, published by the dispatcher and publish jobs."""
-    targets = {}
-    for platform, account in accounts.items():
-        content = fakes[platform].sample_content()
-        post = Post(client_id=account.client_id, title=content.title, text=content.text,
-                    media=[dataclasses.asdict(item) for item in content.media],
-                    status="scheduled")
-        post.content_hash = post.approved_hash = content_hash(post)
-        db.add(post)
-        db.flush()
-        targets[platform] = PostTarget(post_id=post.id, social_account_id=account.id,
-                                       scheduled_at=utcnow() - dt.timedelta(seconds=1),
-                                       status=TargetStatus.SCHEDULED,
-                                       content_hash=post.approved_hash)
-        db.add(targets[platform])
-    db.commit()
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        Dispatcher(app).tick()
-        run_jobs(app, ["publish"])
-        for target in targets.values():
-            db.refresh(target)
-        if all(t.status == TargetStatus.PUBLISHED for t in targets.values()):
-            return targets
-        time.sleep(0.05)
-    raise AssertionError({p: (t.status, t.last_error) for p, t in targets.items()})
+    targets = {platform: due_target(db, account, fakes[platform].sample_content())
+               for platform, account in accounts.items()}
+    publish_until_final(app, db, run_jobs, [t.id for t in targets.values()])
+    assert all(t.status == TargetStatus.PUBLISHED for t in targets.values()), \
+        {p: (t.status, t.last_error) for p, t in targets.items()}
+    return targets
 
 
 def collect(app: Flask, db: Session, run_jobs: Callable[..., bool]) -> list[int]:
@@ -264,46 +198,45 @@ def fmt_rate(numerator: int | None, denominator: int | None) -> str:
 
 # -- the test -------------------------------------------------------------------------------------
 def test_metrics_from_the_fakes_and_a_monthly_report_whose_csv_matches_its_html(
-        mapp, mdb, mfactory, mapi, fakes, run_jobs):
-    client = mfactory.client(name="Acme Coffee", slug="acme-coffee")
-    manager = mfactory.member(client, "manager")
-    reader = mfactory.member(client, "client")
-    accounts = {p: mfactory.account(client, p, credentials=credentials_of(fakes[p]),
-                                    handle=f"{p}-acme", external_id=account_id_on(fakes[p], p))
+        e2e_app, e2e_db, e2e_factory, e2e_api, fakes, run_jobs):
+    client = e2e_factory.client(name="Acme Coffee", slug="acme-coffee")
+    manager = e2e_factory.member(client, "manager")
+    reader = e2e_factory.member(client, "client")
+    accounts = {p: connect_account(e2e_factory, client, p, fakes[p], handle=f"{p}-acme")
                 for p in NETWORKS}
-    targets = publish_one_each(mapp, mdb, run_jobs, accounts, fakes)
+    targets = publish_one_each(e2e_app, e2e_db, run_jobs, accounts, fakes)
     assert {p: fakes[p].count() for p in NETWORKS} == dict.fromkeys(NETWORKS, 1)
 
     # -- collection 1: what the fakes hold, under canonical names, absent metrics absent
     set_numbers(fakes, targets, 0)
-    first = collect(mapp, mdb, run_jobs)
-    assert samples(mdb, first) == expected_samples(accounts, targets, 0)
-    assert not any(key[1] == targets["telegram"].id for key in samples(mdb, first))
-    assert mdb.scalar(select(func.count()).select_from(MetricSample).where(
+    first = collect(e2e_app, e2e_db, run_jobs)
+    assert samples(e2e_db, first) == expected_samples(accounts, targets, 0)
+    assert not any(key[1] == targets["telegram"].id for key in samples(e2e_db, first))
+    assert e2e_db.scalar(select(func.count()).select_from(MetricSample).where(
         MetricSample.id.in_(first), MetricSample.value == 0)) == 0
 
     # last month, on a controlled clock: collection 1 on day 3, the posts on day 5,
     # collection 2 on day 21; collection 3 stays in this month, after the report's period
     start, end = period_bounds("month", today=client_today(client))
     lower, upper = utc_bounds(client, start, end)
-    move(mdb, first, lower + dt.timedelta(days=2, hours=10))
+    move(e2e_db, first, lower + dt.timedelta(days=2, hours=10))
     published = lower + dt.timedelta(days=4, hours=12)
-    mdb.execute(update(PostTarget).where(PostTarget.id.in_([t.id for t in targets.values()]))
-                .values(published_at=published))
-    mdb.commit()
+    e2e_db.execute(update(PostTarget).where(PostTarget.id.in_([t.id for t in targets.values()]))
+                   .values(published_at=published))
+    e2e_db.commit()
 
     set_numbers(fakes, targets, 1)
-    second = collect(mapp, mdb, run_jobs)
-    assert samples(mdb, second) == expected_samples(accounts, targets, 1)
-    move(mdb, second, lower + dt.timedelta(days=20, hours=9))
+    second = collect(e2e_app, e2e_db, run_jobs)
+    assert samples(e2e_db, second) == expected_samples(accounts, targets, 1)
+    move(e2e_db, second, lower + dt.timedelta(days=20, hours=9))
     set_numbers(fakes, targets, 2)
-    third = collect(mapp, mdb, run_jobs)
-    assert samples(mdb, third) == expected_samples(accounts, targets, 2)
-    assert all(s.measured_at >= upper for s in mdb.scalars(
+    third = collect(e2e_app, e2e_db, run_jobs)
+    assert samples(e2e_db, third) == expected_samples(accounts, targets, 2)
+    assert all(s.measured_at >= upper for s in e2e_db.scalars(
         select(MetricSample).where(MetricSample.id.in_(third))))
 
     # -- the monthly report
-    created = mapi.post(f"/clients/{client.id}/reports", as_=manager, json={"period": "month"})
+    created = e2e_api.post(f"/clients/{client.id}/reports", as_=manager, json={"period": "month"})
     assert created.status_code == 201, created.json
     report = created.json
     assert (report["starts_on"], report["ends_on"]) == (start.isoformat(), end.isoformat())
@@ -331,11 +264,11 @@ def test_metrics_from_the_fakes_and_a_monthly_report_whose_csv_matches_its_html(
         (p, FOLLOWERS[0][p], FOLLOWERS[1][p], growth[p]) for p in NETWORKS}
 
     # -- HTML and CSV, as the client reads them
-    html = mapi.get(f"/reports/{report['id']}/html", as_=reader)
+    html = e2e_api.get(f"/reports/{report['id']}/html", as_=reader)
     assert html.status_code == 200 and html.mimetype == "text/html"
     page = html.get_data(as_text=True)
     assert "Acme Coffee" in page and "<script" not in page and page.count("<svg") >= 2
-    raw = mapi.get(f"/reports/{report['id']}/csv", as_=reader)
+    raw = e2e_api.get(f"/reports/{report['id']}/csv", as_=reader)
     assert raw.status_code == 200 and raw.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(raw.get_data(as_text=True))))
     table = {(r["section"], r["subject"], r["metric"]): r["value"] for r in rows}

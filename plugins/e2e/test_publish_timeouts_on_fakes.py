@@ -12,38 +12,24 @@ Two timeouts per network: ``accept_then_timeout`` (applied, answered too late) a
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import hashlib
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import smmflow_instagram.plugin as instagram_plugin
-import smmflow_telegram.plugin as telegram_plugin
-import smmflow_vk.plugin as vk_plugin
-import smmflow_youtube.plugin as youtube_plugin
-from flask import Flask
+from e2e_kit import FAST, connect_account, due_target, publish_until_final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smmflow.accounts.models import SocialAccount
-from smmflow.clients.models import Client
-from smmflow.db import open_session, utcnow
 from smmflow.jobs.dispatcher import Dispatcher
 from smmflow.plugin_api import hookimpl
-from smmflow.posts.content import content_hash
-from smmflow.posts.models import Post, PostTarget, PublishAttempt, TargetStatus
+from smmflow.posts.models import PostTarget, PublishAttempt, TargetStatus
+from smmflow.testing.factories import Factory
 
 HTTP_TIMEOUT = 0.5     # the client gives up after this...
 LATE_ANSWER = 0.8      # ...and the fakes answer a faulted write after this
-FAST = {"http_timeout": HTTP_TIMEOUT, "publish_backoff_seconds": 0.05, "publish_max_attempts": 4,
-        "publish_stale_seconds": 3.0, "dispatch_interval": 0.2, "publish_concurrency": 4}
-FINAL = (TargetStatus.PUBLISHED, TargetStatus.FAILED, TargetStatus.UNKNOWN)
 RECONCILING = ("vk", "instagram", "youtube")
-NETWORK_PLUGINS = [telegram_plugin, vk_plugin, instagram_plugin, youtube_plugin]
 
 
 class PublishEvents:
@@ -72,82 +58,34 @@ def events() -> PublishEvents:
 
 
 @pytest.fixture
-def papp(make_app: Callable[..., Flask], fakes: dict[str, Any], fake_settings: dict[str, str],
-         events: PublishEvents) -> Iterator[Flask]:
-    """The four plugins on their fakes, a short HTTP timeout, fast retries, an event recorder."""
-    from smmflow.jobs.context import close_http_client
-    from smmflow.posts.publishing import PublishRuntime
-
-    for fake in fakes.values():
-        fake.timeout_sleep = LATE_ANSWER
-    app = make_app(plugins=[*NETWORK_PLUGINS, events], extra=fake_settings, **FAST)
-    yield app
-    PublishRuntime.close(app)
-    close_http_client(app)
+def e2e_plugins(events: PublishEvents) -> list[Any]:
+    return [events]
 
 
 @pytest.fixture
-def pdb(papp: Flask) -> Iterator[Session]:
-    with open_session(papp) as session:
-        yield session
+def e2e_settings() -> dict[str, Any]:
+    """A short HTTP timeout and fast retries."""
+    return FAST | {"http_timeout": HTTP_TIMEOUT, "publish_max_attempts": 4}
+
+
+@pytest.fixture(autouse=True)
+def late_answers(fakes: dict[str, Any]) -> None:
+    """The fakes answer a faulted write after ``LATE_ANSWER``, past the client's timeout."""
+    for fake in fakes.values():
+        fake.timeout_sleep = LATE_ANSWER
 
 
 # -- arranging ----------------------------------------------------------------------------------
-def credentials_of(fake: Any) -> dict[str, Any]:
-    """The fake account's credentials as a connected SocialAccount stores them."""
-    if hasattr(fake, "account_credentials"):
-        return dict(fake.account_credentials())
-    return dict(fake.account().credentials)
-
-
-def account_id_on(fake: Any, platform: str) -> str:
-    """The account's id on the network, as a connected account stores it."""
-    return {"telegram": lambda: fake.account().external_id, "vk": lambda: str(fake.group_id),
-            "instagram": lambda: fake.ig_user_id, "youtube": lambda: fake.channel_id}[platform]()
-
-
-def connect_account(app: Flask, db: Session, client: Client, platform: str,
-                    fake: Any) -> SocialAccount:
-    vault = app.extensions["smmflow"].vault
-    account = SocialAccount(client_id=client.id, platform=platform, handle=f"{platform}-brand",
-                            external_id=account_id_on(fake, platform),
-                            credentials_encrypted=vault.encrypt(credentials_of(fake)))
-    db.add(account)
-    db.commit()
-    return account
-
-
-def due_target(db: Session, account: SocialAccount, content: Any,
-               options: dict[str, Any] | None = None) -> PostTarget:
-    """An approved post with one target on ``account``, scheduled a second ago."""
-    post = Post(client_id=account.client_id, title=content.title, text=content.text,
-                media=[dataclasses.asdict(item) for item in content.media], options={},
-                status="scheduled")
-    post.content_hash = post.approved_hash = content_hash(post)
-    db.add(post)
-    db.flush()
-    target = PostTarget(post_id=post.id, social_account_id=account.id, options=options or {},
-                        scheduled_at=utcnow() - dt.timedelta(seconds=1),
-                        status=TargetStatus.SCHEDULED, content_hash=post.approved_hash)
-    db.add(target)
-    db.commit()
+def armed_target(factory: Factory, db: Session, fake: Any, platform: str, kind: str,
+                 content: Any = None) -> PostTarget:
+    """A due target on a new client's ``platform`` account (its fake's sample content unless
+    ``content``); the fake will answer the publishing write too late (``kind``, see ``arm``)."""
+    client = factory.client(name="Acme", slug="acme", timezone="UTC", currency="EUR",
+                            monthly_budget_minor=0)
+    account = connect_account(factory, client, platform, fake, handle=f"{platform}-brand")
+    target = due_target(db, account, content or fake.sample_content())
+    arm(fake, platform, kind)
     return target
-
-
-def publish_until_settled(app: Flask, db: Session, run_jobs: Callable[..., bool],
-                          target_ids: list[int], timeout: float = 15.0) -> None:
-    """Dispatcher ticks and publish jobs (in-process RQ worker) until every target is final."""
-    dispatcher = Dispatcher(app)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        dispatcher.tick()
-        run_jobs(app, ["publish"])
-        db.expire_all()
-        states = list(db.scalars(select(PostTarget.status).where(PostTarget.id.in_(target_ids))))
-        if all(s in FINAL for s in states):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"targets {target_ids} not final after {timeout:g} s")
 
 
 def outcomes(db: Session, target_id: int) -> list[str]:
@@ -193,24 +131,19 @@ def publish_calls(fake: Any, platform: str) -> int:
 # -- Telegram: no way to check, so the target ends unknown ------------------------------------
 @pytest.mark.parametrize("kind,posts", [("accept_then_timeout", 1), ("timeout", 0)])
 def test_a_timed_out_telegram_send_ends_unknown_and_is_never_sent_again(
-        papp, pdb, fakes, run_jobs, events, kind, posts):
+        e2e_app, e2e_db, e2e_factory, fakes, run_jobs, events, kind, posts):
     fake = fakes["telegram"]
-    client = Client(name="Acme", slug="acme", timezone="UTC", currency="EUR")
-    pdb.add(client)
-    pdb.commit()
-    account = connect_account(papp, pdb, client, "telegram", fake)
-    target = due_target(pdb, account, fake.sample_content())
-    arm(fake, "telegram", kind)
+    target = armed_target(e2e_factory, e2e_db, fake, "telegram", kind)
 
-    publish_until_settled(papp, pdb, run_jobs, [target.id])
+    publish_until_final(e2e_app, e2e_db, run_jobs, [target.id])
 
-    pdb.refresh(target)
+    e2e_db.refresh(target)
     assert target.status == TargetStatus.UNKNOWN
     assert target.external_id is None and target.published_at is None
     assert "Telegram cannot confirm whether the post went out" in target.last_error
     assert "sendMessage: no answer" in target.last_error
     assert target.platform_state["telegram_method"] == "sendMessage"
-    assert outcomes(pdb, target.id) == ["unknown"]
+    assert outcomes(e2e_db, target.id) == ["unknown"]
     assert fake.count() == posts
     assert publish_calls(fake, "telegram") == 1
     if posts:
@@ -220,10 +153,10 @@ def test_a_timed_out_telegram_send_ends_unknown_and_is_never_sent_again(
 
     # An unknown target is left to a person: more dispatcher ticks and jobs never resend it.
     for _ in range(3):
-        assert Dispatcher(papp).tick().dispatched == 0
-        run_jobs(papp)
+        assert Dispatcher(e2e_app).tick().dispatched == 0
+        run_jobs(e2e_app)
         time.sleep(0.05)
-    pdb.refresh(target)
+    e2e_db.refresh(target)
     assert target.status == TargetStatus.UNKNOWN and target.attempts == 1
     assert publish_calls(fake, "telegram") == 1 and fake.count() == posts
 
@@ -235,23 +168,18 @@ def test_a_timed_out_telegram_send_ends_unknown_and_is_never_sent_again(
 
 @pytest.mark.parametrize("platform", RECONCILING)
 def test_an_applied_publish_that_timed_out_is_reconciled_without_a_second_post(
-        papp, pdb, fakes, run_jobs, events, platform):
+        e2e_app, e2e_db, e2e_factory, fakes, run_jobs, events, platform):
     fake = fakes[platform]
-    client = Client(name="Acme", slug="acme", timezone="UTC", currency="EUR")
-    pdb.add(client)
-    pdb.commit()
-    account = connect_account(papp, pdb, client, platform, fake)
-    target = due_target(pdb, account, fake.sample_content())
-    arm(fake, platform, "accept_then_timeout")
+    target = armed_target(e2e_factory, e2e_db, fake, platform, "accept_then_timeout")
 
-    publish_until_settled(papp, pdb, run_jobs, [target.id])
+    publish_until_final(e2e_app, e2e_db, run_jobs, [target.id])
 
-    pdb.refresh(target)
+    e2e_db.refresh(target)
     assert target.status == TargetStatus.PUBLISHED, target.last_error
     assert fake.count() == 1
     assert target.external_id == post_id_on(fake, platform)
     assert target.published_at is not None and target.attempts == 1
-    assert outcomes(pdb, target.id) == ["reconciled"]
+    assert outcomes(e2e_db, target.id) == ["reconciled"]
     assert [(e["target_id"], e["external_id"]) for e in events.published] == \
         [(target.id, target.external_id)]
     assert events.failed == []
@@ -267,32 +195,27 @@ def test_an_applied_publish_that_timed_out_is_reconciled_without_a_second_post(
         assert target.url == f"https://www.youtube.com/watch?v={target.external_id}"
 
     # Nothing is sent again later either.
-    assert Dispatcher(papp).tick().dispatched == 0
-    run_jobs(papp)
+    assert Dispatcher(e2e_app).tick().dispatched == 0
+    run_jobs(e2e_app)
     assert fake.count() == 1
 
 
 @pytest.mark.parametrize("platform", RECONCILING)
 def test_a_publish_that_timed_out_unapplied_is_looked_for_then_sent_once(
-        papp, pdb, fakes, run_jobs, events, platform):
+        e2e_app, e2e_db, e2e_factory, fakes, run_jobs, events, platform):
     fake = fakes[platform]
-    client = Client(name="Acme", slug="acme", timezone="UTC", currency="EUR")
-    pdb.add(client)
-    pdb.commit()
-    account = connect_account(papp, pdb, client, platform, fake)
     content = fake.sample_content()
-    target = due_target(pdb, account, content)
-    arm(fake, platform, "timeout")
+    target = armed_target(e2e_factory, e2e_db, fake, platform, "timeout", content)
 
-    publish_until_settled(papp, pdb, run_jobs, [target.id])
+    publish_until_final(e2e_app, e2e_db, run_jobs, [target.id])
 
-    pdb.refresh(target)
+    e2e_db.refresh(target)
     assert target.status == TargetStatus.PUBLISHED, target.last_error
     assert fake.count() == 1
     assert target.external_id == post_id_on(fake, platform)
     # the first attempt looked for the post after the timeout and did not find it; the second
     # looked again (reconcile_first), then sent it
-    assert outcomes(pdb, target.id) == ["not_found", "published"]
+    assert outcomes(e2e_db, target.id) == ["not_found", "published"]
     assert target.attempts == 2 and not target.reconcile_first
     assert [(e["target_id"], e["external_id"]) for e in events.published] == \
         [(target.id, target.external_id)]
