@@ -11,7 +11,8 @@ savepoint drops the events emitted inside it). Each event runs in a fresh
 app context, so a plugin may use :func:`smmflow.db.session` and commit its
 own writes; a plugin that raises is logged with its name and never breaks the
 caller or the other plugins (:func:`smmflow.plugins.call_safely`). Outbound
-webhook subscriptions hear every event too (:mod:`smmflow.outbound`).
+webhook subscriptions hear every event too (:mod:`smmflow.outbound`): their
+delivery rows are written in the emitting transaction and queued after it commits.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ def emit(db: Session, name: str, **kwargs: Any) -> None:
         raise ValueError(f"unknown event {name!r}; events are the on_* hooks of smmflow.hookspecs")
     transaction = db.get_nested_transaction() or db.get_transaction() or db.begin()
     db.info.setdefault(PENDING_KEY, []).append(PendingEvent(name, kwargs, transaction))
+    from smmflow.outbound.services import stage
+
+    stage(db, name, kwargs)  # outbound webhook deliveries commit with the event's cause
 
 
 def pending(db: Session) -> list[PendingEvent]:
@@ -64,13 +68,8 @@ def pending(db: Session) -> list[PendingEvent]:
 
 def fire(app: Flask, name: str, **kwargs: Any) -> None:
     """Fire event ``name`` now, in a fresh app context of ``app``; plugin errors are logged."""
-    from smmflow.outbound.services import record_event
     from smmflow.plugins import call_safely
 
-    try:
-        record_event(app, name, kwargs)  # outbound webhooks: rows + jobs, sent by workers
-    except Exception:
-        log.exception("outbound webhook deliveries of event %s could not be recorded", name)
     if not getattr(app.extensions["smmflow"].plugins.hook, name).get_hookimpls():
         return  # nobody listens: no app context to build
     with app.app_context():
@@ -88,12 +87,18 @@ def _within(transaction: SessionTransaction, ended: SessionTransaction) -> bool:
 
 def install(app: Flask) -> None:
     """Fire the events of every session of ``app`` after commit; drop them on rollback."""
+    from smmflow.outbound import services as outbound
+
     factory = app.extensions["smmflow"].sessionmaker
 
     def after_commit(db: Session) -> None:
         if db.get_nested_transaction() is not None:
             return  # a savepoint was released; the events wait for the real commit
         queued = db.info.pop(PENDING_KEY, [])
+        try:
+            outbound.enqueue_staged(app, db)
+        except Exception:  # Redis down: the rows are committed; recovery queues them later
+            log.exception("outbound webhook deliveries could not be queued")
         for item in queued:
             try:
                 fire(app, item.name, **item.kwargs)
@@ -112,6 +117,7 @@ def install(app: Flask) -> None:
     def after_transaction_end(db: Session, transaction: SessionTransaction) -> None:
         if transaction.parent is None and not transaction.nested:
             db.info.pop(PENDING_KEY, None)  # closed without commit: nothing happened
+            outbound.end_transaction(db)
 
     event.listen(factory, "after_commit", after_commit)
     event.listen(factory, "after_soft_rollback", after_soft_rollback)

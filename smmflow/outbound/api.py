@@ -91,7 +91,6 @@ def delete_outbound_webhook(webhook_id: int) -> None:
     """Remove a subscription and its delivery history."""
     db = database.session()
     db.delete(services.get_webhook(db, webhook_id))
-    services.forget_cache(current_app)
     db.commit()
 
 

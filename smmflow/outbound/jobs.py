@@ -9,7 +9,7 @@ import time
 
 import httpx
 from flask import Flask, current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from smmflow import __version__
 from smmflow import db as database
@@ -47,7 +47,8 @@ def _post(app: Flask, url: str, secret: str, delivery: OutboundDelivery) -> tupl
         return None, f"{type(exc).__name__}: {exc}"[:500]
     if 200 <= response.status_code < 300:
         return response.status_code, None
-    return response.status_code, f"HTTP {response.status_code}: {response.text[:300]}"
+    # the receiver's body is not kept: it could hold whatever an internal address answers
+    return response.status_code, f"HTTP {response.status_code}"
 
 
 def deliver(delivery_id: int) -> str:
@@ -75,7 +76,11 @@ def deliver(delivery_id: int) -> str:
     if claimed.rowcount != 1:
         return "claimed elsewhere"
     db.refresh(row)
-    code, error = _post(app, hook.url, services.secret_of(app, hook), row)
+    try:
+        code, error = _post(app, hook.url, services.secret_of(app, hook), row)
+    except Exception as exc:  # e.g. the secret no longer decrypts: record it, never leave it claimed
+        log.exception("outbound delivery %s could not be sent", row.id)
+        code, error = None, f"{type(exc).__name__}: could not send ({exc})"[:500]
     row.last_status_code = code
     row.last_error = error
     if error is None:
@@ -98,12 +103,20 @@ def deliver(delivery_id: int) -> str:
 
 
 def recover() -> int:
-    """Periodic: enqueue pending deliveries that are overdue (their job was lost)."""
+    """Periodic: enqueue pending deliveries that are overdue (their job was lost); a delivery
+    that already used every attempt (its worker died mid-send) is marked failed."""
     app = _app()
     db = database.session()
+    most = app.extensions["smmflow"].settings.outbound_max_attempts
+    due = utcnow() - OVERDUE
+    db.execute(update(OutboundDelivery).where(
+        OutboundDelivery.status == DeliveryStatus.PENDING, OutboundDelivery.attempts >= most,
+        OutboundDelivery.next_attempt_at <= due).values(
+        status=DeliveryStatus.FAILED,
+        last_error=func.coalesce(OutboundDelivery.last_error, "no answer recorded for the last attempt")))
+    db.commit()
     overdue = db.execute(select(OutboundDelivery.id, OutboundDelivery.attempts).where(
-        OutboundDelivery.status == DeliveryStatus.PENDING,
-        OutboundDelivery.next_attempt_at <= utcnow() - OVERDUE)
+        OutboundDelivery.status == DeliveryStatus.PENDING, OutboundDelivery.next_attempt_at <= due)
         .order_by(OutboundDelivery.next_attempt_at).limit(RECOVER_BATCH)).all()
     for delivery_id, attempts in overdue:
         services.enqueue_delivery(app, delivery_id, attempts)

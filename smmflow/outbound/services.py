@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
 from smmflow.auth.models import User
-from smmflow.db import open_session, utcnow
+from smmflow.db import utcnow
 from smmflow.errors import NotFound
 from smmflow.outbound.models import DeliveryStatus, OutboundDelivery, OutboundWebhook
 from smmflow.outbound.signing import new_secret
 
 log = logging.getLogger("smmflow.outbound")
-CACHE_KEY = "outbound_subscriptions"
-CACHE_SECONDS = 2.0
 
 
 def event_label(hook_name: str) -> str:
@@ -36,10 +33,6 @@ def get_webhook(db: Session, webhook_id: int) -> OutboundWebhook:
     return row
 
 
-def forget_cache(app: Flask) -> None:
-    app.extensions["smmflow"].extras.pop(CACHE_KEY, None)
-
-
 def create_webhook(app: Flask, db: Session, data: dict[str, Any], user: User) -> tuple[OutboundWebhook, str]:
     """A new subscription and its signing secret (returned here only)."""
     secret = new_secret()
@@ -50,14 +43,12 @@ def create_webhook(app: Flask, db: Session, data: dict[str, Any], user: User) ->
                           created_by_id=user.id)
     db.add(row)
     db.flush()
-    forget_cache(app)
     return row, secret
 
 
 def update_webhook(app: Flask, db: Session, row: OutboundWebhook, changes: dict[str, Any]) -> None:
     for key, value in changes.items():
         setattr(row, key, sorted(set(value)) if key == "events" else value)
-    forget_cache(app)
 
 
 def rotate_secret(app: Flask, row: OutboundWebhook) -> str:
@@ -71,18 +62,8 @@ def secret_of(app: Flask, row: OutboundWebhook) -> str:
 
 
 # -- events -> deliveries --------------------------------------------------------------------
-def _subscriptions(app: Flask, db: Session) -> list[tuple[int, frozenset[str], int | None]]:
-    """Active subscriptions, cached for a moment (events are frequent, subscriptions rare)."""
-    extras = app.extensions["smmflow"].extras
-    cached = extras.get(CACHE_KEY)
-    now = time.monotonic()
-    if cached is not None and now - cached[0] < CACHE_SECONDS:
-        return cached[1]
-    rows = [(r.id, frozenset(r.events or ()), r.client_id) for r in db.execute(
-        select(OutboundWebhook.id, OutboundWebhook.events, OutboundWebhook.client_id)
-        .where(OutboundWebhook.is_active))]
-    extras[CACHE_KEY] = (now, rows)
-    return rows
+SUBSCRIPTIONS_KEY = "smmflow.outbound.subscriptions"
+STAGED_KEY = "smmflow.outbound.staged"
 
 
 def _jsonable(value: Any) -> Any:
@@ -97,25 +78,48 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def record_event(app: Flask, hook_name: str, kwargs: Mapping[str, Any]) -> list[int]:
-    """Write one delivery per matching subscription and enqueue it; returns delivery ids."""
+def stage(db: Session, hook_name: str, kwargs: Mapping[str, Any]) -> list[OutboundDelivery]:
+    """Add one delivery row per matching subscription to the transaction emitting the event.
+
+    The rows commit (or roll back) with the change that caused the event, so
+    an event is never lost between the commit and the queue; :func:`enqueue_staged`
+    queues them after the commit. Subscriptions are read once per transaction.
+    """
+    subscriptions = db.info.get(SUBSCRIPTIONS_KEY)
+    if subscriptions is None:
+        with db.no_autoflush:  # reading subscriptions must not flush the caller's work early
+            subscriptions = [(r.id, frozenset(r.events or ()), r.client_id) for r in db.execute(
+                select(OutboundWebhook.id, OutboundWebhook.events, OutboundWebhook.client_id)
+                .where(OutboundWebhook.is_active))]
+        db.info[SUBSCRIPTIONS_KEY] = subscriptions
     label = event_label(hook_name)
-    with open_session(app) as db:
-        wanted = [wid for wid, events, client_id in _subscriptions(app, db)
-                  if (not events or label in events)
-                  and (client_id is None or client_id == kwargs.get("client_id"))]
-        if not wanted:
-            return []
-        now = utcnow()
-        payload = {"event": label, "occurred_at": now.isoformat(), "data": _jsonable(dict(kwargs))}
-        rows = [OutboundDelivery(webhook_id=wid, event=label, payload=payload, next_attempt_at=now)
-                for wid in wanted]
-        db.add_all(rows)
-        db.commit()
-        ids = [row.id for row in rows]
-    for delivery_id in ids:
-        enqueue_delivery(app, delivery_id, 0)
-    return ids
+    wanted = [wid for wid, events, client_id in subscriptions
+              if (not events or label in events)
+              and (client_id is None or client_id == kwargs.get("client_id"))]
+    if not wanted:
+        return []
+    now = utcnow()
+    payload = {"event": label, "occurred_at": now.isoformat(), "data": _jsonable(dict(kwargs))}
+    rows = [OutboundDelivery(webhook_id=wid, event=label, payload=payload, next_attempt_at=now)
+            for wid in wanted]
+    db.add_all(rows)
+    db.info.setdefault(STAGED_KEY, []).extend(rows)
+    return rows
+
+
+def enqueue_staged(app: Flask, db: Session) -> None:
+    """After a commit: queue the deliveries it wrote (rolled-back savepoints' rows are gone)."""
+    staged = db.info.pop(STAGED_KEY, [])
+    for row in staged:
+        state = inspect(row)
+        if state.persistent and state.identity:
+            enqueue_delivery(app, state.identity[0], 0)
+
+
+def end_transaction(db: Session) -> None:
+    """The transaction ended: forget its subscriptions and anything staged but not committed."""
+    db.info.pop(SUBSCRIPTIONS_KEY, None)
+    db.info.pop(STAGED_KEY, None)
 
 
 def enqueue_delivery(app: Flask, delivery_id: int, attempt: int,
@@ -136,10 +140,22 @@ def backoff(app: Flask, attempts: int) -> float:
     return min(first * (2 ** max(attempts - 1, 0)), 6 * 3600.0)
 
 
+REDELIVERABLE = (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED, DeliveryStatus.DELIVERED)
+
+
 def redeliver(app: Flask, db: Session, delivery: OutboundDelivery) -> None:
-    """Send a delivery again (a person asked): back to pending, due now."""
-    delivery.status = DeliveryStatus.PENDING
-    delivery.next_attempt_at = utcnow()
-    delivery.attempts = 0
+    """Send a finished delivery again (a person asked): back to pending, due now, audited."""
+    from smmflow.audit.services import record
+    from smmflow.errors import Conflict
+
+    changed = db.execute(update(OutboundDelivery).where(
+        OutboundDelivery.id == delivery.id, OutboundDelivery.status.in_(REDELIVERABLE))
+        .values(status=DeliveryStatus.PENDING, next_attempt_at=utcnow(), attempts=0))
+    if changed.rowcount != 1:
+        db.rollback()
+        raise Conflict("This delivery is still being sent; wait until it is delivered or failed.",
+                       code="delivery_pending")
+    record(db, "outbound.redeliver", delivery, webhook_id=delivery.webhook_id)
     db.commit()
+    db.refresh(delivery)
     enqueue_delivery(app, delivery.id, 0)

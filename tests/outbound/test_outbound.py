@@ -249,3 +249,101 @@ def test_unknown_event_message_lists_the_known_ones(api, factory):
                     json={"url": "https://example.test/x", "events": ["nope"]})
     message = " ".join(resp.json["error"]["details"]["fields"]["events"])
     assert "nope" in message and "post_published" in message
+
+
+def test_deliveries_commit_with_the_event_and_vanish_with_its_rollback(app, api, db, factory,
+                                                                       receiver, run_jobs):
+    owner = factory.owner()
+    _subscribe(api, owner, receiver.url)
+    client = factory.client()
+    with open_session(app) as session:
+        events.emit(session, "on_inbox_item_received", item_id=1, client_id=client.id,
+                    platform="vk")
+        session.rollback()
+        with session.begin_nested():
+            events.emit(session, "on_inbox_item_received", item_id=2, client_id=client.id,
+                        platform="vk")
+            session.flush()
+            assert len(_deliveries(session)) == 1  # written in the emitting transaction
+            session.rollback()  # the savepoint only
+        events.emit(session, "on_inbox_item_received", item_id=3, client_id=client.id,
+                    platform="vk")
+        session.commit()
+    run_jobs(app)
+    assert [json.loads(r["body"])["data"]["item_id"] for r in receiver.requests] == [3]
+    assert [r.payload["data"]["item_id"] for r in _deliveries(db)] == [3]
+
+
+def test_a_deleted_subscription_gets_nothing_and_breaks_nothing(app, api, db, factory, receiver,
+                                                                run_jobs):
+    owner = factory.owner()
+    first = _subscribe(api, owner, receiver.url)
+    _subscribe(api, owner, receiver.url + "?second")
+    assert api.delete(f"/outbound-webhooks/{first['id']}", as_=owner).status_code == 204
+    _fire(app, "on_inbox_item_received", item_id=1, client_id=factory.client().id, platform="vk")
+    run_jobs(app)
+    assert len(receiver.requests) == 1 and [r.status for r in _deliveries(db)] == ["delivered"]
+
+
+def test_an_error_after_the_claim_is_recorded_and_retried_not_left_claimed(app, api, db, factory,
+                                                                          receiver, run_jobs):
+    from smmflow.outbound.models import OutboundWebhook
+
+    owner = factory.owner()
+    _subscribe(api, owner, receiver.url)
+    db.execute(update(OutboundWebhook).values(secret_encrypted=b"not a fernet token"))
+    db.commit()
+    _fire(app, "on_inbox_item_received", item_id=1, client_id=factory.client().id, platform="vk")
+    run_jobs(app)
+    [row] = _deliveries(db)
+    assert (row.status, row.attempts) == ("failed", 3)  # outbound_max_attempts of this app
+    assert "could not send" in row.last_error and receiver.requests == []
+
+
+def test_recovery_fails_a_delivery_whose_worker_died_on_the_last_attempt(app, api, db, factory,
+                                                                         receiver, run_jobs,
+                                                                         smmflow_redis_url):
+    from smmflow.outbound.jobs import recover
+
+    owner = factory.owner()
+    _subscribe(api, owner, receiver.url)
+    _fire(app, "on_inbox_item_received", item_id=1, client_id=factory.client().id, platform="vk")
+    redis.Redis.from_url(smmflow_redis_url).flushdb()
+    db.execute(update(OutboundDelivery).values(  # claimed for its 3rd and last try, then died
+        attempts=3, next_attempt_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)))
+    db.commit()
+    with app.app_context():
+        assert recover() == 0
+    [row] = _deliveries(db)
+    assert row.status == "failed" and row.last_error
+    assert receiver.requests == []
+
+
+def test_redeliver_refuses_a_pending_delivery_and_is_audited(app, api, db, factory, receiver,
+                                                             run_jobs, smmflow_redis_url):
+    from smmflow.audit.models import AuditEvent
+
+    owner = factory.owner()
+    created = _subscribe(api, owner, receiver.url)
+    _fire(app, "on_inbox_item_received", item_id=1, client_id=factory.client().id, platform="vk")
+    [row] = _deliveries(db)
+    path = f"/outbound-webhooks/{created['id']}/deliveries/{row.id}/redeliver"
+    resp = api.post(path, as_=owner)
+    assert resp.status_code == 409 and resp.json["error"]["code"] == "delivery_pending"
+    run_jobs(app)
+    assert api.post(path, as_=owner).status_code == 202
+    run_jobs(app)
+    assert len(receiver.requests) == 2
+    actions = list(db.scalars(select(AuditEvent.action).where(
+        AuditEvent.action == "outbound.redeliver")))
+    assert actions == ["outbound.redeliver"]
+
+
+def test_the_receivers_answer_body_is_not_kept(app, api, db, factory, receiver, run_jobs):
+    owner = factory.owner()
+    _subscribe(api, owner, receiver.url)
+    receiver.answers = [500, 500, 500]
+    _fire(app, "on_inbox_item_received", item_id=1, client_id=factory.client().id, platform="vk")
+    run_jobs(app)
+    [row] = _deliveries(db)
+    assert row.last_error == "HTTP 500"  # not "nope" or whatever an internal service answers
