@@ -237,6 +237,11 @@ def classify_comment(item: Any, client_id: int) -> list[str]:
 
     ``item`` is an :class:`~smmflow.plugin_api.InboxItemData`. Labels of every
     plugin are merged; inbox rules match on them.
+
+    Runs while the comment is stored: inside a polling job, and inside the
+    request of a network pushing to a webhook (which waits for the answer and
+    retries on a slow one). Keep it fast and local; a classifier that needs a
+    remote service should return quickly and label later through the API.
     """
 
 
