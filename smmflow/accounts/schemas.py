@@ -34,7 +34,10 @@ class SocialAccountSchema(Schema):
                                         "writeOnly": True})
     has_credentials = fields.Boolean(dump_only=True)
     status = fields.String(dump_only=True)
-    status_reason = fields.String(dump_only=True)
+    status_reason = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "Why the account needs attention: what the network said when it refused "
+                       "the credentials, or, on an active competitor, why its last measurement "
+                       "failed (cleared by the next successful one). Null when all is well."})
     created_at = fields.DateTime(dump_only=True)
 
     @validates("credentials")

@@ -20,6 +20,7 @@ from smmflow.assignments.models import Assignment, Submission
 from smmflow.auth.models import User, UserRole
 from smmflow.clients.models import Client
 from smmflow.db import open_session
+from smmflow.money import format_money
 from smmflow.notifications.services import members, notify, owners
 from smmflow.posts.models import Post
 
@@ -205,10 +206,6 @@ def on_inbox_sla_breached(item_id: int, client_id: int) -> None:
 
 
 # -- budgets -------------------------------------------------------------------------------
-def _money(minor: int, currency: str) -> str:
-    return f"{minor / 100:,.2f} {currency}"
-
-
 @hookimpl
 def on_budget_threshold_crossed(client_id: int, threshold_percent: int, spent_minor: int,
                                 budget_minor: int) -> None:
@@ -220,6 +217,6 @@ def on_budget_threshold_crossed(client_id: int, threshold_percent: int, spent_mi
         currency = client.currency if client is not None else ""
     _send(people, "budget_threshold_crossed",
           f"{name} used {threshold_percent}% of this month's budget",
-          f"{name}: spent {_money(spent_minor, currency)} of the monthly budget of "
-          f"{_money(budget_minor, currency)} (alert at {threshold_percent}%).",
+          f"{name}: spent {format_money(spent_minor, currency)} of the monthly budget of "
+          f"{format_money(budget_minor, currency)} (alert at {threshold_percent}%).",
           f"/api/v1/clients/{client_id}/budget")

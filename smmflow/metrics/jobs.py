@@ -24,6 +24,12 @@ The refusal is logged (competitor id, lender id, the error's message, which
 platforms keep free of credentials) and nothing is retried. A ``ContentRejected``
 for a competitor (no such public account, private, not a business account...)
 is logged and skipped too: retrying would not help.
+
+Whenever a competitor is not measured (no lender, a refusal, an unknown or
+private account), the reason is also kept in its ``status_reason``, so the
+accounts API says why no samples appear; its ``status`` stays ``active``. The
+next successful measurement clears the reason. A rate limit is transient and
+leaves the reason as it was.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ import datetime as dt
 import logging
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from smmflow import db as database
@@ -54,6 +60,15 @@ log = logging.getLogger("smmflow.metrics")
 BATCH = 50
 NO_LENDER = ("competitor account %s not measured: client %s has no active %s account with "
              "credentials to read public data with")
+# What a competitor's ``status_reason`` says when it is not measured.
+NO_LENDER_REASON = ("Not measured: the client has no active {platform} account with credentials "
+                    "to read public data with; connect one (or reactivate it).")
+REFUSED_REASON = ("Not measured: {platform} refused the credentials of account {handle} "
+                  "(id {id}) used to read public data: {error}. If that account works for its "
+                  "own posts, give it the permission to read other accounts; otherwise "
+                  "reconnect it.")
+REJECTED_REASON = ("Not measured: {platform} did not show this account's public data: {error}. "
+                   "Check the handle and external id (the account must exist and be public).")
 
 _CAN_LEND = (SocialAccount.is_competitor.is_(False), SocialAccount.status == AccountStatus.ACTIVE,
              SocialAccount.credentials_encrypted.is_not(None))
@@ -83,6 +98,7 @@ def collect_all() -> int:
     db = database.session()
     lenders = {(row.client_id, row.platform) for row in db.execute(
         select(SocialAccount.client_id, SocialAccount.platform).where(*_CAN_LEND).distinct())}
+    lenderless: dict[str, list[int]] = {}  # platform -> competitors without a lender
     count = 0
     for row in db.execute(select(SocialAccount.id, SocialAccount.platform, SocialAccount.client_id,
                                  SocialAccount.is_competitor)
@@ -95,6 +111,7 @@ def collect_all() -> int:
                 continue
             if (row.client_id, row.platform) not in lenders:
                 log.info(NO_LENDER, row.id, row.client_id, row.platform)
+                lenderless.setdefault(row.platform, []).append(row.id)
                 continue
         elif not (platform.supports(Capability.ACCOUNT_METRICS)
                   or platform.supports(Capability.POST_METRICS)):
@@ -102,7 +119,27 @@ def collect_all() -> int:
         enqueue(app, "smmflow.metrics.jobs.collect_account", row.id, queue="metrics",
                 job_id=f"metrics-{row.id}", retries=3)
         count += 1
+    for platform_name, ids in lenderless.items():
+        _note_unmeasured(db, ids, NO_LENDER_REASON.format(platform=platform_name))
+    db.commit()
     return count
+
+
+def _note_unmeasured(db: Session, ids: list[int], reason: str | None) -> None:
+    """Keep why these competitors are not measured (None: they are) in their ``status_reason``.
+
+    Only rows whose reason differs are written; status and version stay as they are
+    (the reason is the job's to keep, not an edit that should make a person's
+    ``If-Match`` stale).
+    """
+    reason = reason[:500] if reason else None
+    for start in range(0, len(ids), BATCH):
+        db.execute(update(SocialAccount)
+                   .where(SocialAccount.id.in_(ids[start:start + BATCH]),
+                          SocialAccount.is_competitor.is_(True),
+                          SocialAccount.status_reason.is_distinct_from(reason))
+                   .values(status_reason=reason)
+                   .execution_options(synchronize_session="fetch"))
 
 
 def collect_account(account_id: int) -> int:
@@ -165,20 +202,25 @@ def _collect_competitor(app: Flask, db: Session, platform: Platform,
     lender = lender_of(db, row)
     if lender is None:
         log.info(NO_LENDER, row.id, row.client_id, row.platform)
+        _unmeasured(db, row, NO_LENDER_REASON.format(platform=row.platform))
         return 0
     ctx = job_context(app, platform)
     account = competitor_view(row, lender, app)
     try:
         values = platform.fetch_account_metrics(ctx, account)
     except AuthExpired as exc:
+        error = exc.message or type(exc).__name__
         log.warning("competitor account %s not measured: %s refused the credentials of account "
                     "%s (%s); no status changed (the account's own jobs mark it if its "
-                    "credentials are dead)", row.id, row.platform, lender.id,
-                    exc.message or type(exc).__name__)
+                    "credentials are dead)", row.id, row.platform, lender.id, error)
+        _unmeasured(db, row, REFUSED_REASON.format(platform=row.platform, handle=lender.handle,
+                                                   id=lender.id, error=error.rstrip(".")))
         return 0
     except ContentRejected as exc:
-        log.warning("competitor account %s not measured: %s", row.id,
-                    exc.message or type(exc).__name__)
+        error = exc.message or type(exc).__name__
+        log.warning("competitor account %s not measured: %s", row.id, error)
+        _unmeasured(db, row, REJECTED_REASON.format(platform=row.platform,
+                                                    error=error.rstrip(".")))
         return 0
     except RateLimited as exc:
         log.info("metrics of competitor account %s rate-limited for %.0f s", row.id,
@@ -186,5 +228,13 @@ def _collect_competitor(app: Flask, db: Session, platform: Platform,
         return 0
     stored = store_samples(db, sample_rows(client_id=row.client_id, account_id=row.id,
                                            target_id=None, values=values, measured_at=utcnow()))
-    db.commit()
+    _unmeasured(db, row, None)
     return stored
+
+
+def _unmeasured(db: Session, row: SocialAccount, reason: str | None) -> None:
+    """Record (or with None clear) why the competitor ``row`` was not measured, and commit."""
+    reason = reason[:500] if reason else None
+    if row.status_reason != reason:
+        row.status_reason = reason
+    db.commit()

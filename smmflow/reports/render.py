@@ -15,6 +15,8 @@ import pygal
 from flask import render_template
 from pygal.style import Style
 
+from smmflow.money import format_money, to_major
+
 STYLE = Style(background="transparent", plot_background="transparent", font_family="sans-serif",
               colors=("#3b6fd6", "#e07b39", "#3aa776", "#b04fb8", "#c9a227", "#5a6270"))
 KPI_LABELS = {
@@ -29,11 +31,11 @@ RATE_KPIS = {"er_by_reach", "er_by_followers", "roi"}
 
 
 def fmt(key: str, value: Any, currency: str = "") -> str:
-    """How a figure is written in both renderings."""
+    """How a figure is written in both renderings; amounts with ``currency``'s decimals."""
     if value is None:
         return "n/a"
     if key in MONEY_KPIS or key.endswith("_minor"):
-        return f"{value / 100:,.2f} {currency}".strip()
+        return format_money(value, currency)
     if key in RATE_KPIS or key.startswith("er_") or key.endswith("_rate"):
         return f"{value * 100:.2f}%"
     if isinstance(value, float):
@@ -66,7 +68,7 @@ def charts(data: dict[str, Any]) -> dict[str, str]:
     if data["spend"]:
         pie = _chart(pygal.Pie, "Spend by kind")
         for row in data["spend"]:
-            pie.add(row["kind"], row["amount_minor"] / 100)
+            pie.add(row["kind"], float(to_major(row["amount_minor"], row["currency"])))
         out["spend"] = _svg(pie)
     own = [f for f in data["followers"] if f["start"] is not None]
     if own:
@@ -105,7 +107,7 @@ def to_html(data: dict[str, Any], sections: list[dict[str, str]] | None = None) 
     currency = data["client"]["currency"]
     return render_template("reports/report.html", data=data, kpis=kpi_rows(data),
                            charts=charts(data), sections=sections or [],
-                           fmt=lambda k, v: fmt(k, v, currency))
+                           fmt=lambda k, v, c=None: fmt(k, v, c or currency))
 
 
 def to_csv(data: dict[str, Any]) -> str:
@@ -134,7 +136,7 @@ def to_csv(data: dict[str, Any]) -> str:
             writer.writerow(["followers", subject, key, fmt(key, f[key], currency)])
     for s in data["spend"]:
         writer.writerow(["spend", s["kind"], "amount_minor", fmt("amount_minor", s["amount_minor"],
-                                                                  currency)])
+                                                                  s["currency"])])
     for c in data["contractors"]:
         for key in ("done", "on_time_rate", "avg_revision_rounds", "fees_minor"):
             writer.writerow(["contractor", c["name"], key, fmt(key, c[key], currency)])

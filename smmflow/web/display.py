@@ -6,6 +6,7 @@ import datetime as dt
 import zoneinfo
 
 from smmflow.errors import ValidationFailed
+from smmflow.money import format_money
 
 
 def local_time(value: dt.datetime | None, timezone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -17,9 +18,10 @@ def local_time(value: dt.datetime | None, timezone: str, fmt: str = "%Y-%m-%d %H
 
 
 def money(minor: int | None, currency: str) -> str:
+    """An amount in minor units with the currency's own decimals (JPY none, KWD three)."""
     if minor is None:
         return "—"
-    return f"{minor / 100:,.2f} {currency}"
+    return format_money(minor, currency)
 
 
 def week_start(value: str | None, today: dt.date) -> dt.date:

@@ -17,6 +17,7 @@ from smmflow.db import open_session
 from smmflow.jobs.queues import enqueue
 from smmflow.metrics.models import MetricSample
 from smmflow.platforms.content import METRICS
+from smmflow.testing.client import ApiClient
 from smmflow.testing.factories import Factory
 
 
@@ -40,6 +41,15 @@ def _samples(db: Any, account_id: int) -> dict[str, int]:
     db.expire_all()
     return {s.metric: s.value for s in db.scalars(
         select(MetricSample).where(MetricSample.social_account_id == account_id))}
+
+
+def _shown(app: Flask, factory: Factory, account_id: int) -> dict[str, Any]:
+    """The account as its client's manager reads it through the API."""
+    account = factory.db.get(SocialAccount, account_id)
+    manager = factory.member(account.client, "manager")
+    resp = ApiClient(app, factory).get(f"/social-accounts/{account_id}", as_=manager)
+    assert resp.status_code == 200, resp.json
+    return resp.json
 
 
 def _text(caplog: pytest.LogCaptureFixture) -> str:
@@ -120,7 +130,24 @@ def test_no_lender_means_no_job_and_a_log_line(net_app, fake, run_jobs, caplog):
             assert run_jobs(net_app)
         assert f"competitor account {competitor.id} not measured" in _text(caplog)
         assert "no active testnet account with credentials" in _text(caplog)
+        shown = _shown(net_app, factory, competitor.id)
+        assert shown["status"] == "active"
+        assert shown["status_reason"] == (
+            "Not measured: the client has no active testnet account with credentials to read "
+            "public data with; connect one (or reactivate it).")
     assert not [p for _, p, _ in fake.calls if "rival-co" in p]
+
+
+def test_periodic_run_says_why_a_competitor_has_no_lender(net_app, fake, run_jobs):
+    with open_session(net_app) as db:
+        factory = Factory(net_app, db)
+        client = factory.client()
+        competitor = factory.account(client, "testnet", handle="rival-co", external_id="rival-co",
+                                     is_competitor=True)
+        _collect(net_app, run_jobs)  # finds no lender, so enqueues nothing for it
+        shown = _shown(net_app, factory, competitor.id)
+        assert shown["status"] == "active"
+        assert "no active testnet account with credentials" in shown["status_reason"]
 
 
 def test_refused_credentials_change_no_status(net_app, fake, run_jobs, caplog):
@@ -139,16 +166,24 @@ def test_refused_credentials_change_no_status(net_app, fake, run_jobs, caplog):
             assert run_jobs(net_app)
         db.refresh(own)
         db.refresh(competitor)
-        assert competitor.status == AccountStatus.ACTIVE and competitor.status_reason is None
+        assert competitor.status == AccountStatus.ACTIVE
         assert own.status == AccountStatus.ACTIVE and own.status_reason is None
         assert _samples(db, competitor.id) == {}
         text = _text(caplog)
         assert f"competitor account {competitor.id} not measured" in text
         assert f"credentials of account {own.id}" in text
         assert fake.token not in text
-        # the refusal is not retried: the next hour's run measures it
+        # the API says why the competitor has no samples, and names the lender to fix
+        shown = _shown(net_app, factory, competitor.id)
+        assert shown["status"] == "active"
+        assert shown["status_reason"].startswith("Not measured: testnet refused the credentials")
+        assert f"account {own.handle} (id {own.id})" in shown["status_reason"]
+        assert fake.token not in shown["status_reason"]
+        # the refusal is not retried: the next hour's run measures it, and the reason goes
         _collect(net_app, run_jobs)
         assert _samples(db, competitor.id) == {"followers": 4321}
+        db.refresh(competitor)
+        assert competitor.status_reason is None
 
 
 def test_unknown_competitor_is_skipped_without_failing(net_app, fake, run_jobs, caplog):
@@ -167,3 +202,27 @@ def test_unknown_competitor_is_skipped_without_failing(net_app, fake, run_jobs, 
         assert f"competitor account {ghost.id} not measured" in _text(caplog)
     public_calls = [p for _, p, _ in fake.calls if p == "/v1/public/gone-rival"]
     assert len(public_calls) == 1  # refused once, not retried
+
+
+def test_unknown_competitor_shows_why_until_it_is_measured(net_app, fake, run_jobs):
+    with open_session(net_app) as db:
+        factory = Factory(net_app, db)
+        client = factory.client()
+        own = factory.account(client, "testnet", credentials=fake.account_credentials(),
+                              external_id="own-brand")
+        ghost = factory.account(client, "testnet", handle="gone-rival", external_id="gone-rival",
+                                is_competitor=True)
+        _collect(net_app, run_jobs)
+        shown = _shown(net_app, factory, ghost.id)
+        assert shown["status"] == "active"
+        assert shown["status_reason"] == (
+            "Not measured: testnet did not show this account's public data: test network: No "
+            "public account with this name. Check the handle and external id (the account must "
+            "exist and be public).")
+        assert _shown(net_app, factory, own.id)["status_reason"] is None
+        # the handle turns out right (the account went public): the next run clears the reason
+        fake.add_public_account("gone-rival", 42)
+        _collect(net_app, run_jobs)
+        assert _samples(db, ghost.id) == {"followers": 42}
+        shown = _shown(net_app, factory, ghost.id)
+        assert shown["status"] == "active" and shown["status_reason"] is None

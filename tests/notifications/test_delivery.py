@@ -152,6 +152,21 @@ def test_budget_threshold_tells_the_managers_and_owners_with_amounts(app, db, wo
     assert f"1,000.00 {world.client_a.currency}" in row.body
 
 
+@pytest.mark.parametrize(("currency", "spent", "budget"), [
+    ("JPY", "12,345 JPY", "100,000 JPY"),
+    ("EUR", "123.45 EUR", "1,000.00 EUR"),
+    ("KWD", "12.345 KWD", "100.000 KWD"),
+])
+def test_budget_amounts_have_the_decimals_of_the_clients_currency(app, db, world, currency,
+                                                                   spent, budget):
+    world.client_a.currency = currency
+    db.commit()
+    _fire(app, "on_budget_threshold_crossed", client_id=world.client_a.id, threshold_percent=80,
+          spent_minor=12_345, budget_minor=100_000)
+    body = db.scalar(select(Notification.body).where(Notification.user_id == world.manager.id))
+    assert f"spent {spent} of the monthly budget of {budget} (alert at 80%)" in body
+
+
 def test_published_posts_and_new_inbox_items_notify_nobody(app, db, world):
     _fire(app, "on_post_published", target_id=1, post_id=2, client_id=world.client_a.id,
           platform="testnet", external_id="tn1", url=None)
