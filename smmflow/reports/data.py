@@ -148,8 +148,8 @@ def build(db: Session, client: Client, start: dt.date, end: dt.date,
     followers = _followers(db, client.id, lower, upper)
     spend = _spend(db, client.id, start, end)
     revenue = int(db.scalar(select(func.coalesce(func.sum(Revenue.amount_minor), 0)).where(
-        Revenue.client_id == client.id, Revenue.received_on >= start,
-        Revenue.received_on <= end)) or 0)
+        Revenue.client_id == client.id, Revenue.currency == client.currency,
+        Revenue.received_on >= start, Revenue.received_on <= end)) or 0)
     contractors = _contractors(db, client.id, lower, upper)
     campaigns = _campaigns(db, client.id, start, end)
 
@@ -158,7 +158,9 @@ def build(db: Session, client: Client, start: dt.date, end: dt.date,
     total_eng_reach = sum(p["engagement_with_reach"] or 0 for p in platforms)
     eng_followers = [(p["engagement"], p["followers_at_publish"]) for p in posts
                      if p["engagement"] is not None and p["followers_at_publish"]]
-    total_spend = sum(s["amount_minor"] for s in spend)
+    # totals, cost per engagement and ROI are in the client's currency; amounts in other
+    # currencies are listed in the spend table on their own, never added to them
+    total_spend = sum(s["amount_minor"] for s in spend if s["currency"] == client.currency)
     top = sorted((p for p in posts if p["engagement"] is not None),
                  key=lambda p: (p["engagement"], p["reach"] or 0), reverse=True)[:top_n]
     kpis = {
@@ -248,16 +250,16 @@ def _contractors(db: Session, client_id: int, lower: dt.datetime,
     on_time = case((and_(Assignment.first_submitted_at.is_not(None),
                          Assignment.first_submitted_at <= Assignment.due_at), 1), else_=0)
     stmt = (
-        select(User.id, User.name, func.count(Assignment.id).label("done"),
+        select(User.id, User.name, Assignment.currency, func.count(Assignment.id).label("done"),
                func.sum(on_time).label("on_time"),
                func.avg(Assignment.revision_rounds).label("avg_revisions"),
                func.sum(Assignment.fee_minor).label("fees"))
         .join(User, User.id == Assignment.contractor_id)
         .where(Assignment.client_id == client_id, Assignment.state == "done",
                Assignment.done_at >= lower, Assignment.done_at < upper)
-        .group_by(User.id, User.name).order_by(User.name)
+        .group_by(User.id, User.name, Assignment.currency).order_by(User.name, Assignment.currency)
     )
-    return [{"contractor_id": r.id, "name": r.name, "done": r.done,
+    return [{"contractor_id": r.id, "name": r.name, "currency": r.currency, "done": r.done,
              "on_time_rate": int(r.on_time or 0) / r.done if r.done else None,
              "avg_revision_rounds": float(r.avg_revisions or 0), "fees_minor": int(r.fees or 0)}
             for r in db.execute(stmt)]

@@ -30,6 +30,16 @@ MONEY_KPIS = {"spend_minor", "revenue_minor", "cost_per_engagement_minor"}
 RATE_KPIS = {"er_by_reach", "er_by_followers", "roi"}
 
 
+def spend_subject(row: dict[str, Any], currency: str) -> str:
+    """A spend row's name: its kind, and its currency when not the client's (kept apart)."""
+    return row["kind"] if row["currency"] == currency else f"{row['kind']} ({row['currency']})"
+
+
+def contractor_subject(row: dict[str, Any], currency: str) -> str:
+    """A contractor row's name: one row per contractor and fee currency."""
+    return row["name"] if row["currency"] == currency else f"{row['name']} ({row['currency']})"
+
+
 def fmt(key: str, value: Any, currency: str = "") -> str:
     """How a figure is written in both renderings; amounts with ``currency``'s decimals."""
     if value is None:
@@ -68,7 +78,8 @@ def charts(data: dict[str, Any]) -> dict[str, str]:
     if data["spend"]:
         pie = _chart(pygal.Pie, "Spend by kind")
         for row in data["spend"]:
-            pie.add(row["kind"], float(to_major(row["amount_minor"], row["currency"])))
+            if row["currency"] == data["client"]["currency"]:  # one currency per chart
+                pie.add(row["kind"], float(to_major(row["amount_minor"], row["currency"])))
         out["spend"] = _svg(pie)
     own = [f for f in data["followers"] if f["start"] is not None]
     if own:
@@ -107,7 +118,8 @@ def to_html(data: dict[str, Any], sections: list[dict[str, str]] | None = None) 
     currency = data["client"]["currency"]
     return render_template("reports/report.html", data=data, kpis=kpi_rows(data),
                            charts=charts(data), sections=sections or [],
-                           fmt=lambda k, v, c=None: fmt(k, v, c or currency))
+                           fmt=lambda k, v, c=None: fmt(k, v, c or currency),
+                           spend_subject=spend_subject, contractor_subject=contractor_subject)
 
 
 def to_csv(data: dict[str, Any]) -> str:
@@ -135,9 +147,10 @@ def to_csv(data: dict[str, Any]) -> str:
         for key in ("start", "end", "growth"):
             writer.writerow(["followers", subject, key, fmt(key, f[key], currency)])
     for s in data["spend"]:
-        writer.writerow(["spend", s["kind"], "amount_minor", fmt("amount_minor", s["amount_minor"],
-                                                                  s["currency"])])
+        writer.writerow(["spend", spend_subject(s, currency), "amount_minor",
+                         fmt("amount_minor", s["amount_minor"], s["currency"])])
     for c in data["contractors"]:
         for key in ("done", "on_time_rate", "avg_revision_rounds", "fees_minor"):
-            writer.writerow(["contractor", c["name"], key, fmt(key, c[key], currency)])
+            writer.writerow(["contractor", contractor_subject(c, currency), key,
+                             fmt(key, c[key], c["currency"])])
     return out.getvalue()

@@ -58,5 +58,31 @@ def test_spend_and_revenue_in_the_clients_currency(api, db, world, currency, spe
 
 def test_a_spend_row_in_another_currency_has_that_currencys_decimals(api, db, world):
     page, table = _report(api, db, world, "EUR", [("tools", 12_345, "JPY")])
-    assert table[("spend", "tools", "amount_minor")] == "12,345 JPY"
-    assert '<td>tools</td><td class="num">12,345 JPY</td>' in page
+    assert table[("spend", "tools (JPY)", "amount_minor")] == "12,345 JPY"
+    assert '<td>tools (JPY)</td><td class="num">12,345 JPY</td>' in page
+
+
+def test_other_currencies_are_listed_apart_and_never_added_to_totals(api, db, world):
+    page, table = _report(api, db, world, "EUR", [("tools", 12_345, "JPY"),
+                                                  ("tools", 2_000, "EUR"),
+                                                  ("ad_spend", 5_000, "EUR")])
+    # 20.00 + 50.00 EUR; the 12,345 JPY are not "123.45 EUR"
+    assert _kpi(page, "spend_minor") == table[("kpi", "total", "spend_minor")] == "70.00 EUR"
+    assert table[("spend", "tools", "amount_minor")] == "20.00 EUR"
+    assert table[("spend", "tools (JPY)", "amount_minor")] == "12,345 JPY"
+    spend_chart = page.split('<table id="spend">')[0].rsplit("<h2>Spend</h2>", 1)[1]
+    assert sorted(re.findall(r'<desc class="value">([^<]*)</desc>', spend_chart)) == ["20", "50"]
+
+
+def test_contractor_fees_are_kept_per_currency(api, db, world, factory):
+    brief = factory.brief(world.client_a)
+    done = dt.datetime(2026, 1, 10, 12, tzinfo=dt.UTC)
+    for fee, currency in ((5_000, "EUR"), (2_500, "EUR"), (30_000, "JPY")):
+        factory.assignment(brief, world.contractor, state="done", fee_minor=fee, currency=currency,
+                           done_at=done, due_at=done + dt.timedelta(days=1))
+    page, table = _report(api, db, world, "EUR", [])
+    name = world.contractor.name
+    assert table[("contractor", name, "fees_minor")] == "75.00 EUR"
+    assert table[("contractor", name, "done")] == "2"
+    assert table[("contractor", f"{name} (JPY)", "fees_minor")] == "30,000 JPY"
+    assert f"<td>{name} (JPY)</td>" in page and "30,000 JPY" in page
