@@ -60,7 +60,15 @@ def get_account(account_id: int) -> tuple[SocialAccount, dict[str, str]]:
 @blp.arguments(SocialAccountUpdateSchema)
 @blp.response(200, SocialAccountSchema)
 def update_account(data: dict[str, Any], account_id: int) -> tuple[SocialAccount, dict[str, str]]:
-    """Change handle, status or credentials (new credentials re-activate the account)."""
+    """Change handle, status or credentials (new credentials re-activate the account).
+
+    ``credentials`` replace the stored ones as a whole, with one exception: the
+    ``webhook_secret`` smmflow generated when it registered the account's
+    webhook (``POST /social-accounts/<id>/webhook``) is kept, so pasting a new
+    token does not break the network's pushes. Credentials that contain
+    ``webhook_secret`` set it (an empty string removes it); ``null`` or ``{}``
+    removes all credentials, the secret included.
+    """
     db = database.session()
     account = services.get_account(db, account_id)
     check_if_match(account)

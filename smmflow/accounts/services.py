@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from smmflow.accounts.models import AccountStatus, SocialAccount
 from smmflow.errors import Conflict, NotFound, ValidationFailed
+from smmflow.platforms.webhooks import WEBHOOK_SECRET_KEY
 
 
 def _vault() -> Any:
@@ -53,6 +54,8 @@ def update_account(db: Session, account: SocialAccount, changes: dict[str, Any])
         if credentials and account.is_competitor:
             raise ValidationFailed("A competitor account has no credentials.",
                                    fields={"credentials": ["Not allowed on a competitor account."]})
+        if credentials:
+            credentials = _keep_webhook_secret(account, credentials)
         account.credentials_encrypted = _vault().encrypt(credentials) if credentials else None
         if credentials and account.status == AccountStatus.NEEDS_REAUTH:
             account.status = AccountStatus.ACTIVE
@@ -63,6 +66,22 @@ def update_account(db: Session, account: SocialAccount, changes: dict[str, Any])
         setattr(account, key, value)
     account.version += 1
     return account
+
+
+def _keep_webhook_secret(account: SocialAccount, credentials: dict[str, Any]) -> dict[str, Any]:
+    """``credentials`` with the stored webhook secret kept, unless they set it themselves.
+
+    The core generated that secret when it registered the account's webhook;
+    a person pasting a new token does not know it, and losing it would make
+    every push of the network fail its secret check. An empty
+    ``webhook_secret`` removes it.
+    """
+    if WEBHOOK_SECRET_KEY in credentials:
+        if credentials[WEBHOOK_SECRET_KEY] in ("", None):
+            return {k: v for k, v in credentials.items() if k != WEBHOOK_SECRET_KEY}
+        return credentials
+    stored = credentials_of(account, _vault()).get(WEBHOOK_SECRET_KEY)
+    return {**credentials, WEBHOOK_SECRET_KEY: stored} if stored else credentials
 
 
 def credentials_of(account: SocialAccount, vault: Any) -> dict[str, Any]:

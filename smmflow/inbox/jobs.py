@@ -4,7 +4,8 @@ Job functions take ids and run in the worker's app context. Network calls go
 through the account's platform plugin; its errors decide what happens next:
 ``RateLimited`` re-enqueues after the wait, ``AuthExpired`` puts the account in
 ``needs_reauth``, ``TransientError`` (and any unexpected error) is retried by
-RQ with backoff, ``ContentRejected`` is recorded on the reply.
+RQ with backoff, ``ContentRejected`` is recorded on the reply (on a poll: as
+an ``inbox.poll_failed`` audit event of the account).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 import logging
 
 from flask import Flask, current_app
+from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
 from smmflow import db as database
@@ -37,16 +39,30 @@ log = logging.getLogger("smmflow.inbox")
 FIRST_POLL_WINDOW = dt.timedelta(days=7)
 
 
-def enqueue_followups(app: Flask, followups: services.Followups) -> None:
-    """Queue the network work decided by rules or moderators (after commit)."""
+def enqueue_followups(app: Flask, followups: services.Followups) -> bool:
+    """Queue the network work decided by rules or moderators (after commit).
+
+    False when Redis could not take them: what was decided is committed, so the
+    caller still answers success (a network or a person sending again would
+    only duplicate it); the error log names the items and replies left unsent.
+    Nothing re-queues them later: the actions leave no pending state to find.
+    """
     from smmflow.jobs.queues import enqueue
 
-    for item_id, action in followups.actions:
-        enqueue(app, "smmflow.inbox.jobs.apply_action", item_id, action, queue="moderation",
-                job_id=f"inbox-action-{item_id}-{action}", retries=5)
-    for reply_id in followups.replies:
-        enqueue(app, "smmflow.inbox.jobs.send_reply", reply_id, queue="moderation",
-                job_id=f"inbox-reply-{reply_id}", retries=5)
+    try:
+        for item_id, action in followups.actions:
+            enqueue(app, "smmflow.inbox.jobs.apply_action", item_id, action, queue="moderation",
+                    job_id=f"inbox-action-{item_id}-{action}", retries=5)
+        for reply_id in followups.replies:
+            enqueue(app, "smmflow.inbox.jobs.send_reply", reply_id, queue="moderation",
+                    job_id=f"inbox-reply-{reply_id}", retries=5)
+    except RedisError as exc:
+        log.error("job queue unreachable (%s): network actions %s and replies %s are stored "
+                  "but not (all) queued", type(exc).__name__,
+                  [f"item {item_id}: {action}" for item_id, action in followups.actions],
+                  followups.replies)
+        return False
+    return True
 
 
 def poll_all() -> int:
@@ -90,6 +106,13 @@ def poll_account(account_id: int) -> int:
         db.rollback()
         _retry_later(app, "smmflow.inbox.jobs.poll_account", account_id, exc.retry_after,
                      f"inbox-poll-{account_id}-later")
+        return 0
+    except ContentRejected as exc:
+        # the network refuses the read until a person acts: the audit log says why
+        db.rollback()
+        log.warning("polling %s account %s refused: %s", row.platform, account_id, exc.message)
+        services.record(db, "inbox.poll_failed", row, platform=row.platform, error=exc.message)
+        db.commit()
         return 0
     items, followups = services.ingest(app, db, row, fetched)
     db.commit()

@@ -54,6 +54,13 @@ class Platform:
 
     ``max_concurrency_per_account`` bounds how many calls the engine makes at
     once for one account (networks rate-limit per account or chat).
+
+    ``webhook_requires_https`` (platforms with the ``register_webhook``
+    capability): the network only pushes to an ``https://`` URL, so the core
+    answers a registration request 409 ``https_required`` while
+    ``SMMFLOW_BASE_URL`` is not https instead of running a job the network
+    would refuse. True by default; a network that accepts plain http sets it
+    to False.
     """
 
     name: ClassVar[str] = ""
@@ -63,6 +70,7 @@ class Platform:
     options_schema: ClassVar[type[Schema] | None] = None
     max_concurrency_per_account: ClassVar[int] = 1
     moderation_actions: ClassVar[frozenset[str]] = frozenset()
+    webhook_requires_https: ClassVar[bool] = True
 
     def supports(self, capability: Capability | str) -> bool:
         return Capability(capability) in self.capabilities

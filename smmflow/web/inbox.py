@@ -75,8 +75,14 @@ def inbox_item(item_id: int) -> str:
                  clients=[])
 
 
-def _enqueue(followups: services.Followups) -> None:
-    jobs.enqueue_followups(current_app._get_current_object(), followups)  # type: ignore[attr-defined]
+NOT_QUEUED = (" It is saved, but the job queue cannot be reached, so it is not sent to the "
+              "network yet: tell an administrator.")
+
+
+def _enqueue(followups: services.Followups) -> str:
+    """Queue the jobs (after commit); "" or what to add to the message when Redis failed."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return "" if jobs.enqueue_followups(app, followups) else NOT_QUEUED
 
 
 @blp.route("/inbox/<int:item_id>/reply", methods=["POST"])
@@ -97,7 +103,9 @@ def inbox_reply(item_id: int) -> Response:
             db, item, text, actor_id=me().id,
             supported=platform is not None and platform.supports(Capability.REPLY))
         db.commit()
-        _enqueue(followups)
+        not_queued = _enqueue(followups)
+        if not_queued:
+            return "Reply recorded." + not_queued
         return "Reply queued: it is sent to the network in a moment."
 
     return perform(act, back)
@@ -120,7 +128,9 @@ def inbox_moderate(item_id: int) -> Response:
         supported = platform.moderation_actions if platform is not None else frozenset()
         followups = services.act(db, item, action, actor_id=me().id, supported=frozenset(supported))
         db.commit()
-        _enqueue(followups)
+        not_queued = _enqueue(followups)
+        if not_queued:
+            return f"The {action} is recorded." + not_queued
         return f"Comment will be {'hidden' if action == 'hide' else 'shown again'} on {item.platform}."
 
     return perform(act, back)

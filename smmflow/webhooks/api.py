@@ -4,7 +4,9 @@ The receiving route is public: the network's secret, checked by the
 platform plugin, is the permission. Every reason not to serve an address
 (unknown account, wrong platform, competitor or disabled account, platform
 without webhooks) answers the same 404; a missing or wrong secret answers 403
-and writes nothing.
+and writes nothing. So a sender without the secret learns which addresses
+are receivers (403 rather than 404), and nothing more: the 403 is kept
+because it tells an admin setting up a network that the secret is what is wrong.
 """
 
 from __future__ import annotations
@@ -102,6 +104,8 @@ def receive(platform: str, account_id: int) -> Response:
             db.rollback()
             if attempt == 2:
                 raise
+    # stored and committed: answer 200 even if the follow-up jobs cannot be queued (logged
+    # there), or the network would deliver again into nothing new
     enqueue_followups(app, receipt.followups)
     result = receipt.result
     return Response(result.body, status=200, content_type=result.content_type)
@@ -112,7 +116,8 @@ def receive(platform: str, account_id: int) -> Response:
 @blp.response(202, WebhookSetupSchema)
 @blp.doc(responses={"409": {
     "description": "The account or its network cannot register a webhook; code manual_setup "
-                   "gives the URL to enter in the network's settings in details.url.",
+                   "gives the URL to enter in the network's settings in details.url; code "
+                   "https_required: the network needs an https URL and SMMFLOW_BASE_URL is not.",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}})
 def register(account_id: int) -> dict[str, Any]:
     """Have the network push this account's comments to smmflow (runs as a job).
@@ -121,7 +126,9 @@ def register(account_id: int) -> dict[str, Any]:
     ``SMMFLOW_BASE_URL``) and the secret, and keeps the secret in the account's
     encrypted credentials; it is never shown. Networks where a person enters
     the URL in the network's settings (VK) answer 409 ``manual_setup`` with the
-    URL to enter.
+    URL to enter; a network that only pushes to https (Telegram; see
+    ``Platform.webhook_requires_https``) answers 409 ``https_required`` while
+    ``SMMFLOW_BASE_URL`` is not an https address.
     """
     from smmflow.jobs.queues import enqueue
 

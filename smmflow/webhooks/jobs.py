@@ -2,7 +2,10 @@
 
 A fresh secret is generated for every registration and stored in the
 account's encrypted credentials only once the network has accepted it, so a
-refused registration leaves the previous one working.
+refused registration leaves the previous one working. A rate-limited attempt
+is tried again after the network's wait, at most ``REGISTER_ATTEMPTS`` times
+in all (each attempt its own job id); then ``webhook.register_failed`` is
+audited.
 """
 
 from __future__ import annotations
@@ -27,10 +30,16 @@ from smmflow.webhooks import services
 
 log = logging.getLogger("smmflow.webhooks")
 SECRET_BYTES = 32   # token_urlsafe: 43 characters of A-Z a-z 0-9 - _ (Telegram allows 1-256)
+REGISTER_ATTEMPTS = 5
+"""Attempts of one registration that the network rate-limits before it is given up."""
 
 
-def register_webhook(account_id: int) -> str:
-    """Ask the account's network to push to smmflow; store the new secret on success."""
+def register_webhook(account_id: int, attempt: int = 1) -> str:
+    """Ask the account's network to push to smmflow; store the new secret on success.
+
+    ``attempt`` counts the rate-limited tries of this registration (1 for the
+    manager's request).
+    """
     from smmflow.jobs.queues import enqueue
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -57,8 +66,16 @@ def register_webhook(account_id: int) -> str:
         db.commit()
         return "rejected"
     except RateLimited as exc:
-        enqueue(app, "smmflow.webhooks.jobs.register_webhook", account_id,
-                job_id=f"webhook-register-{account_id}-later",
+        if attempt >= REGISTER_ATTEMPTS:
+            record(db, "webhook.register_failed", row, url=url, error=exc.message,
+                   attempts=attempt)
+            db.commit()
+            log.warning("webhook of account %s not registered: rate-limited %s times", account_id,
+                        attempt)
+            return "gave_up"
+        # a new id per attempt: this job's own id is still running, enqueue() would return it
+        enqueue(app, "smmflow.webhooks.jobs.register_webhook", account_id, attempt + 1,
+                job_id=f"webhook-register-{account_id}-attempt-{attempt + 1}",
                 at=utcnow() + dt.timedelta(seconds=max(1.0, exc.retry_after)))
         return "rate_limited"
     vault = app.extensions["smmflow"].vault

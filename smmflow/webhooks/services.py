@@ -63,7 +63,8 @@ def receiver(app: Flask, db: Session, platform_name: str,
 
     Unknown account, another platform in the URL, a competitor or disabled
     account, a platform not loaded or without the ``webhook`` capability: the
-    sender learns nothing about which.
+    sender learns nothing about which. (An address that passes here answers 403
+    to a wrong secret, so a sender can tell a receiver from a 404.)
     """
     row = db.get(SocialAccount, account_id)
     platform = app.extensions["smmflow"].platforms.get(platform_name)
@@ -124,4 +125,10 @@ def check_registrable(app: Flask, row: SocialAccount) -> Platform:
             f"{platform.display_name or platform.name} cannot be told the address by smmflow: "
             f"enter {url} in the network's own settings, as the plugin's README describes.",
             code="manual_setup", details={"url": url})
+    if platform.webhook_requires_https and not url.lower().startswith("https://"):
+        raise Conflict(
+            f"{platform.display_name or platform.name} only pushes to an https address, and the "
+            f"webhook address {url} is built from SMMFLOW_BASE_URL: set SMMFLOW_BASE_URL to "
+            "smmflow's public https address, restart, and register again.",
+            code="https_required", details={"url": url})
     return platform

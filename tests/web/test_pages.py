@@ -8,7 +8,9 @@ with and without the CSRF token and checked in the database.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
+import socket
 from typing import Any
 
 import pytest
@@ -20,10 +22,12 @@ from sqlalchemy import select
 from smmflow.approvals.models import ApprovalRequest
 from smmflow.assignments.models import Assignment
 from smmflow.auth.models import User
+from smmflow.db import open_session
 from smmflow.inbox.models import InboxItem, InboxReply
 from smmflow.posts.models import Post
 from smmflow.reports.models import Report
 from smmflow.testing.factories import PASSWORD, Factory
+from tests.conftest import World
 from tests.permissions_kit import collect
 from tests.web.expectations import ROUTES
 
@@ -416,6 +420,17 @@ def _inbox(factory: Factory, world, fake: FakeTestnet, db) -> dict[str, InboxIte
     return items
 
 
+def _item_without_hide(factory: Factory, world, db) -> InboxItem:
+    """A comment of a network whose moderation_actions lack hide (quietnet: not loaded, none)."""
+    account = factory.account(world.client_a, "quietnet")
+    item = InboxItem(client_id=world.client_a.id, social_account_id=account.id,
+                     platform="quietnet", platform_id="q-1", text="Quiet one",
+                     received_at=at(2026, 3, 2, 11, 15), labels=[])
+    db.add(item)
+    db.commit()
+    return item
+
+
 def test_inbox_lists_and_filters_the_moderated_clients(app, world, factory: Factory, fake, db):
     items = _inbox(factory, world, fake, db)
     a_ids = {items[k].id for k in ("question", "spam", "hidden")}
@@ -471,14 +486,56 @@ def test_reply_and_hide_run_as_jobs_on_the_network(app, world, factory: Factory,
     db.expire_all()
     assert db.get(InboxItem, spam.id).status == "hidden"
 
-    # an action the network does not offer is refused by the service, with its message
+    # the form offers hide and unhide only
     bad = moderator.post(f"/inbox/{spam.id}/moderate", {"action": "delete"})
     assert "action: Invalid value" in bad.get_data(as_text=True)
+    # an action the network does not offer is refused by the service, with its message
+    quiet = _item_without_hide(factory, world, db)
+    refused = moderator.post(f"/inbox/{quiet.id}/moderate", {"action": "hide"})
+    assert "quietnet does not support &#39;hide&#39; on comments." in refused.get_data(as_text=True)
+    assert not run_jobs(app)
+    db.expire_all()
+    assert db.get(InboxItem, quiet.id).status == "new"
     deleted = items["hidden"]
     deleted.status = "deleted"
     db.commit()
     refused = moderator.post(f"/inbox/{deleted.id}/reply", {"text": "Hello?"})
     assert "Cannot reply to a deleted comment." in refused.get_data(as_text=True)
+
+
+def _unused_redis_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def test_reply_and_hide_are_kept_when_the_job_queue_is_down(make_app, fake, caplog):
+    app = make_app(plugins=[testnet_plugin], extra=dict(fake.settings), http_timeout=2.0,
+                   redis_url=_unused_redis_url())
+    with open_session(app) as db:
+        factory = Factory(app, db)
+        a, b = factory.client(name="Acme", slug="acme"), factory.client(name="Bolt", slug="bolt")
+        world = World(client_a=a, client_b=b, owner=factory.owner(),
+                      manager=factory.member(a, "manager"),
+                      other_manager=factory.member(b, "manager"),
+                      moderator=factory.member(a, "moderator"), contractor=factory.contractor(),
+                      client_member=factory.member(a, "client"),
+                      other_client=factory.member(b, "client"))
+        items = _inbox(factory, world, fake, db)
+        moderator = Browser(app, world.moderator)
+        question, spam = items["question"], items["spam"]
+        with caplog.at_level(logging.ERROR, logger="smmflow.inbox"):
+            page = moderator.post(f"/inbox/{question.id}/reply", {"text": "At 8 am!"})
+            assert page.status_code == 200
+            assert "Reply recorded. It is saved, but the job queue cannot be reached" in \
+                page.get_data(as_text=True)
+            page = moderator.post(f"/inbox/{spam.id}/moderate", {"action": "hide"})
+            assert "The hide is recorded. It is saved" in page.get_data(as_text=True)
+        reply = db.scalar(select(InboxReply).where(InboxReply.item_id == question.id))
+        assert reply is not None and reply.status == "pending"
+        logged = " ".join(r.getMessage() for r in caplog.records if r.name == "smmflow.inbox")
+        assert f"replies [{reply.id}]" in logged and f"item {spam.id}: hide" in logged
 
 
 # -- reports ------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import socket
 from typing import Any, ClassVar
 
 import pytest
@@ -347,3 +349,48 @@ def test_registration_where_the_network_cannot_be_told(happ, hfactory, client):
         assert resp.status_code == 409 and resp.json["error"]["code"] == "unsupported_action"
     moderator = hfactory.member(client, "moderator")
     assert api.post(f"/social-accounts/{manual.id}/webhook", as_=moderator).status_code == 403
+
+
+def test_registration_needs_an_https_base_url_when_the_network_does(make_app, networks):
+    app = make_app(plugins=[networks], base_url="http://127.0.0.1:5000")
+    with open_session(app) as db:
+        factory = Factory(app, db)
+        client = factory.client()
+        manager = factory.member(client, "manager")
+        row = factory.account(client, "hooknet", credentials={"token": "t"})
+        api = ApiClient(app, factory)
+        resp = api.post(f"/social-accounts/{row.id}/webhook", as_=manager)
+        assert resp.status_code == 409 and resp.json["error"]["code"] == "https_required"
+        assert "SMMFLOW_BASE_URL" in resp.json["error"]["message"]
+        assert resp.json["error"]["details"]["url"].startswith("http://127.0.0.1:5000/")
+        assert not db.scalars(select(AuditEvent).where(
+            AuditEvent.action == "webhook.register_requested")).all()
+
+        networks.hooknet.webhook_requires_https = False   # a network that takes plain http
+        assert api.post(f"/social-accounts/{row.id}/webhook", as_=manager).status_code == 202
+
+
+def _unused_redis_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def test_pushed_items_are_acknowledged_when_the_job_queue_is_down(make_app, networks, caplog):
+    app = make_app(plugins=[networks], base_url=BASE_URL, redis_url=_unused_redis_url())
+    with open_session(app) as db:
+        factory = Factory(app, db)
+        client = factory.client()
+        manager = factory.member(client, "manager")
+        row = factory.account(client, "hooknet", credentials={WEBHOOK_SECRET_KEY: SECRET})
+        assert ApiClient(app, factory).post(f"/clients/{client.id}/moderation-rules", as_=manager,
+                                            json={"name": "spam", "condition": "stop_words",
+                                                  "condition_value": ["casino"],
+                                                  "action": "hide"}).status_code == 201
+        with caplog.at_level(logging.ERROR, logger="smmflow.inbox"):
+            resp = _push(app, "hooknet", row.id, {"comments": [_comment("c-1", "CASINO!")]})
+        assert resp.status_code == 200 and resp.get_data(as_text=True) == "ok"
+        item = db.scalars(select(InboxItem)).one()        # stored: the network must not resend
+        [error] = [r for r in caplog.records if r.name == "smmflow.inbox"]
+        assert f"item {item.id}: hide" in error.getMessage()

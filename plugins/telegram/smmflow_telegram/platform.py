@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from marshmallow import Schema, fields, validate
 
 from smmflow.plugin_api import (
+    WEBHOOK_SECRET_KEY,
     Account,
     AuthExpired,
     Capability,
@@ -303,9 +304,7 @@ class TelegramPlatform(Platform):
                 updates = client.call("getUpdates", params)
             except TransientError as exc:
                 if exc.platform_code == "409" and "webhook" in exc.message.lower():
-                    ctx.log.info("telegram account %s: a webhook is set; comments arrive through it",
-                                 account.id)
-                    return items
+                    return _webhook_is_set(ctx, account, items)
                 raise
             if not updates:
                 break
@@ -361,6 +360,26 @@ class TelegramPlatform(Platform):
                          secret: str) -> None:
         """``setWebhook`` with ``secret_token`` and ``allowed_updates`` = message, edited_message."""
         webhook.register(ctx, account, url, secret)
+
+
+def _webhook_is_set(ctx: JobContext, account: Account,
+                    items: list[InboxItemData]) -> list[InboxItemData]:
+    """``getUpdates`` met a webhook (409): comments arrive through it, if smmflow can check them.
+
+    Without the ``webhook_secret`` smmflow stored when it registered the
+    webhook, every push is refused (403) and polling is refused too: say so
+    (``ContentRejected``, recorded by the core's poll) instead of reading nothing.
+    """
+    if (account.credentials or {}).get(WEBHOOK_SECRET_KEY):
+        ctx.log.info("telegram account %s: a webhook is set; comments arrive through it",
+                     account.id)
+        return items
+    raise ContentRejected(
+        "Telegram refuses getUpdates because a webhook is set for this bot, and smmflow holds no "
+        "webhook secret for this account, so it refuses what the webhook pushes: comments are "
+        f"not received. Register the webhook again from smmflow (POST /api/v1/social-accounts/"
+        f"{account.id}/webhook), or delete the bot's webhook (deleteWebhook) to poll instead.",
+        platform_code="409")
 
 
 def _split(platform_id: str) -> tuple[str, list[int]]:

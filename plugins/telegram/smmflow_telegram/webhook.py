@@ -3,7 +3,9 @@
 Telegram sends each ``Update`` as a JSON POST carrying the ``secret_token``
 given to ``setWebhook`` in the header ``X-Telegram-Bot-Api-Secret-Token``; a
 non-2xx answer makes it deliver the update again later. While a webhook is
-set, ``getUpdates`` answers 409 (``fetch_comments`` then returns nothing).
+set, ``getUpdates`` answers 409: ``fetch_comments`` then returns nothing, or,
+when the account holds no ``webhook_secret`` (its pushes are all refused),
+raises ``ContentRejected`` saying to register the webhook again.
 """
 
 from __future__ import annotations

@@ -14,14 +14,17 @@ from typing import Any
 
 import pytest
 from fake_telegram import GROUP_ID, FakeTelegram
+from rq.job import Job
 from smmflow_telegram import plugin
 from smmflow_telegram.platform import TelegramPlatform
 from smmflow_telegram.webhook import SECRET_HEADER
 from sqlalchemy import select
 
 from smmflow.accounts.models import SocialAccount
+from smmflow.audit.models import AuditEvent
 from smmflow.db import open_session
 from smmflow.inbox.models import InboxItem
+from smmflow.jobs.queues import get_queue
 from smmflow.plugin_api import (
     WEBHOOK_SECRET_KEY,
     Account,
@@ -157,7 +160,17 @@ def test_register_sets_the_webhook_with_the_secret_and_allowed_updates(platform,
     assert deliveries and all(h[SECRET_HEADER] == SECRET and u == url
                               for _, u, h, _ in deliveries)
     # polling now meets Telegram's 409 and gives nothing instead of failing
-    assert platform.fetch_comments(ctx, fake.account(), None) == []
+    assert platform.fetch_comments(ctx, _account(fake), None) == []
+
+
+def test_polling_an_account_without_the_secret_while_a_webhook_is_set_says_so(platform, fake,
+                                                                               ctx) -> None:
+    platform.register_webhook(ctx, fake.account(), "https://smm.example/hook", SECRET)
+    fake.seed_comments(1)
+    # the account lost its webhook_secret: the pushes are refused, so reading nothing is wrong
+    with pytest.raises(ContentRejected, match="Register the webhook again") as info:
+        platform.fetch_comments(ctx, fake.account(), None)
+    assert info.value.platform_code == "409" and "/social-accounts/1/webhook" in info.value.message
 
 
 def test_register_is_refused_without_https_or_with_a_bad_secret(platform, fake, ctx) -> None:
@@ -244,3 +257,113 @@ def test_a_wrong_secret_is_refused_and_telegram_keeps_the_update(app, fake) -> N
         fake.webhook["secret_token"] = SECRET
         assert set(fake.deliver_webhook(_sender(app))) == {200}
         assert len(db.scalars(select(InboxItem)).all()) == 1
+
+
+def _register(app: Any, db: Any, factory: Factory, fake: FakeTelegram) -> tuple[Any, Any, Any]:
+    """A manager and a Telegram account; the webhook registration asked for (not run yet)."""
+    api = ApiClient(app, factory)
+    client = factory.client()
+    manager = factory.member(client, "manager")
+    row = factory.account(client, "telegram", credentials=fake.credentials(),
+                          external_id=str(fake.channel["id"]))
+    assert api.post(f"/social-accounts/{row.id}/webhook", as_=manager).status_code == 202
+    return api, manager, row
+
+
+def test_new_credentials_keep_the_webhook_working(app, fake, run_jobs) -> None:
+    with open_session(app) as db:
+        factory = Factory(app, db)
+        api, manager, row = _register(app, db, factory, fake)
+        assert run_jobs(app) and fake.webhook is not None
+        # the manager pastes the bot token again (as after /token in @BotFather)
+        resp = api.patch(f"/social-accounts/{row.id}", as_=manager,
+                         json={"credentials": fake.credentials()})
+        assert resp.status_code == 200, resp.json
+        fake.seed_comments(1)
+        assert set(fake.deliver_webhook(_sender(app))) == {200}
+        assert len(db.scalars(select(InboxItem)).all()) == 1
+
+
+def test_a_poll_that_meets_a_webhook_smmflow_cannot_check_is_recorded(app, fake,
+                                                                       run_jobs) -> None:
+    with open_session(app) as db:
+        factory = Factory(app, db)
+        api = ApiClient(app, factory)
+        client = factory.client()
+        moderator = factory.member(client, "moderator")
+        row = factory.account(client, "telegram", credentials=fake.credentials(),
+                              external_id=str(fake.channel["id"]))
+        fake.webhook = {"url": f"{BASE_URL}/api/v1/webhooks/telegram/{row.id}",
+                        "secret_token": "a-secret-smmflow-lost"}
+        fake.seed_comments(1)
+        assert api.post(f"/clients/{client.id}/inbox/poll", as_=moderator).status_code == 202
+        assert run_jobs(app)
+        failed = db.scalars(select(AuditEvent).where(AuditEvent.action == "inbox.poll_failed",
+                                                     AuditEvent.object_id == str(row.id))).one()
+        assert "Register the webhook again" in failed.details["error"]
+        assert fake.token not in failed.details["error"]
+        db.expire_all()
+        assert db.get(SocialAccount, row.id).status == "active"
+
+
+def _release_scheduled(app: Any, queue: str = "default") -> list[str]:
+    """Enqueue the jobs scheduled for later now (what RQ's scheduler does when they are due)."""
+    q = get_queue(app, queue)
+    registry = q.scheduled_job_registry
+    ids = registry.get_job_ids()
+    for job_id in ids:
+        registry.remove(job_id)
+        q.enqueue_job(Job.fetch(job_id, connection=q.connection))
+    return ids
+
+
+def test_registration_is_retried_after_each_rate_limit(app, fake, run_jobs) -> None:
+    with open_session(app) as db:
+        factory = Factory(app, db)
+        _api, _manager, row = _register(app, db, factory, fake)
+        fake.fail_next("rate_limit", times=2, method="setWebhook", retry_after=1)
+        assert run_jobs(app)
+        assert _release_scheduled(app) == [f"webhook-register-{row.id}-attempt-2"]
+        assert run_jobs(app)
+        assert _release_scheduled(app) == [f"webhook-register-{row.id}-attempt-3"]
+        assert run_jobs(app)
+        assert fake.webhook is not None
+        db.expire_all()
+        stored = app.extensions["smmflow"].vault.decrypt(
+            db.get(SocialAccount, row.id).credentials_encrypted)
+        assert stored[WEBHOOK_SECRET_KEY] == fake.webhook["secret_token"]
+        assert _release_scheduled(app) == []
+
+
+def test_registration_gives_up_after_its_last_attempt(app, fake, run_jobs) -> None:
+    from smmflow.webhooks.jobs import REGISTER_ATTEMPTS
+
+    with open_session(app) as db:
+        factory = Factory(app, db)
+        _api, _manager, row = _register(app, db, factory, fake)
+        fake.fail_next("rate_limit", times=REGISTER_ATTEMPTS, method="setWebhook", retry_after=1)
+        assert run_jobs(app)
+        for _ in range(REGISTER_ATTEMPTS - 1):
+            assert len(_release_scheduled(app)) == 1
+            assert run_jobs(app)
+        assert _release_scheduled(app) == []
+        assert fake.webhook is None
+        failed = db.scalars(select(AuditEvent).where(
+            AuditEvent.action == "webhook.register_failed",
+            AuditEvent.object_id == str(row.id))).one()
+        assert failed.details["attempts"] == REGISTER_ATTEMPTS
+        assert "Too Many Requests" in failed.details["error"]
+
+
+def test_registration_needs_an_https_base_url(make_app, fake) -> None:
+    app = make_app(plugins=[plugin], extra=fake.settings, base_url="http://127.0.0.1:5000")
+    with open_session(app) as db:
+        factory = Factory(app, db)
+        api = ApiClient(app, factory)
+        client = factory.client()
+        manager = factory.member(client, "manager")
+        row = factory.account(client, "telegram", credentials=fake.credentials())
+        resp = api.post(f"/social-accounts/{row.id}/webhook", as_=manager)
+        assert resp.status_code == 409 and resp.json["error"]["code"] == "https_required"
+        assert "SMMFLOW_BASE_URL" in resp.json["error"]["message"]
+        assert get_queue(app, "default").count == 0

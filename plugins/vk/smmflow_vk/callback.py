@@ -7,7 +7,8 @@ and lets them set a *secret key*; both go into the account's credentials as
 ``{"type", "object", "group_id", "event_id", "v", "secret"}``:
 
 - ``confirmation`` (when the server is added): answered with the confirmation
-  string instead of ``ok``;
+  string instead of ``ok`` (when the account has a ``callback_secret``, only
+  to a request carrying it);
 - ``wall_reply_new`` / ``wall_reply_edit`` / ``wall_reply_restore``: a wall
   comment object with ``post_id`` and ``post_owner_id``, read as an inbox item
   with the same platform id as polling gives (``<owner_id>_<comment_id>``);
@@ -75,8 +76,9 @@ def receive(account: Account, request: WebhookRequest) -> WebhookResult:
         if not code:
             raise WebhookRejected("VK asks to confirm the server but the account has no "
                                   f"{CONFIRMATION_KEY} in its credentials")
-        if secret and sent_secret is not None and not secrets_match(secret, str(sent_secret)):
-            raise WebhookRejected("wrong secret in VK's confirmation request")
+        # VK sends the secret key in every event, the confirmation included
+        if secret and (not isinstance(sent_secret, str) or not secrets_match(secret, sent_secret)):
+            raise WebhookRejected("missing or wrong secret in VK's confirmation request")
         return WebhookResult(body=code)
     if not secret:
         raise WebhookRejected(f"the VK account has no {SECRET_KEY} in its credentials: set the "

@@ -74,6 +74,17 @@ def test_confirmation_needs_the_string_and_the_right_community(platform, vk, ctx
         platform.receive_webhook(ctx, _callback_account(vk, hooked), _request(wrong))
 
 
+def test_confirmation_without_the_configured_secret_is_refused(platform, vk, ctx) -> None:
+    confirmation = vk.set_callback_server("https://smm.example/api/v1/webhooks/vk/1")  # no key
+    event = vk.callback_event("confirmation")
+    assert "secret" not in event
+    with pytest.raises(WebhookRejected, match="secret"):
+        platform.receive_webhook(ctx, _callback_account(vk, confirmation), _request(event))
+    # an account without a callback_secret still confirms (it then accepts no other event)
+    bare = vk.account(**{CONFIRMATION_KEY: confirmation})
+    assert platform.receive_webhook(ctx, bare, _request(event)).body == confirmation
+
+
 def test_a_new_comment_event_is_the_same_item_as_polling(platform, vk, ctx, account,
                                                          hooked) -> None:
     (cid,) = vk.seed_comments(1)
