@@ -21,7 +21,7 @@ from smmflow import db as database
 from smmflow.accounts.models import AccountStatus, SocialAccount
 from smmflow.accounts.runtime import account_view, mark_needs_reauth
 from smmflow.db import utcnow
-from smmflow.errors import AuthExpired, ContentRejected, RateLimited
+from smmflow.errors import AuthExpired, ContentRejected, RateLimited, UnknownOutcome
 from smmflow.inbox import services
 from smmflow.inbox.models import InboxItem, InboxReply, ItemStatus
 from smmflow.jobs.context import job_context
@@ -121,10 +121,12 @@ def poll_account(account_id: int) -> int:
 
 
 def _retry_later(app: Flask, func: str, arg: object, wait: float, job_id: str) -> None:
+    """Run the job again after ``wait``; the id names the due second, so a job retrying
+    itself never collides with its own (still running) id."""
     from smmflow.jobs.queues import enqueue
 
-    enqueue(app, func, arg, queue="moderation", job_id=job_id,
-            at=utcnow() + dt.timedelta(seconds=max(1.0, wait)))
+    due = utcnow() + dt.timedelta(seconds=max(1.0, wait))
+    enqueue(app, func, arg, queue="moderation", job_id=f"{job_id}-{int(due.timestamp())}", at=due)
 
 
 def apply_action(item_id: int, action: str) -> str:
@@ -193,6 +195,13 @@ def send_reply(reply_id: int) -> str:
         _retry_later(app, "smmflow.inbox.jobs.send_reply", reply_id, exc.retry_after,
                      f"inbox-reply-{reply_id}-later")
         return "rate_limited"
+    except UnknownOutcome as exc:
+        # the network may have posted it: sending again could answer twice; a person checks
+        reply.status = "unknown"
+        reply.error = (f"sent, but {platform.display_name or item.platform} did not confirm it "
+                       f"({exc.message or 'timeout'}); check the comment before replying again")
+        db.commit()
+        return "unknown"
     reply.status, reply.platform_reply_id, reply.sent_at = "sent", str(platform_id), utcnow()
     if item.status in (ItemStatus.NEW, ItemStatus.ESCALATED):
         item.status = ItemStatus.REPLIED

@@ -131,3 +131,32 @@ def test_label_filter_is_applied_before_paging(api, world, factory, db):
     page = api.get(f"/clients/{world.client_a.id}/inbox?label=negative&limit=2",
                    as_=world.moderator).json
     assert [i["platform_id"] for i in page["items"]] == ["p4", "p5"]
+
+
+def test_a_reply_the_network_did_not_confirm_is_not_sent_twice(make_app, fake, run_jobs):
+    app = make_app(plugins=[testnet_plugin], extra=dict(fake.settings), http_timeout=0.5)
+    from smmflow.db import open_session
+    from smmflow.testing.client import ApiClient
+    from smmflow.testing.factories import Factory
+
+    fake.timeout_sleep = 0.8
+    with open_session(app) as db:
+        factory = Factory(app, db)
+        api = ApiClient(app, factory)
+        client = factory.client()
+        moderator = factory.member(client, "moderator")
+        factory.account(client, "testnet", credentials=fake.account_credentials(),
+                        external_id="acct-1")
+        [cid] = fake.seed_comments(1, account="acct-1")
+        api.post(f"/clients/{client.id}/inbox/poll", as_=moderator)
+        run_jobs(app)
+        item = db.query(InboxItem).one()
+        fake.fail_next("accept_then_timeout", on="reply")
+        resp = api.post(f"/inbox/{item.id}/replies", as_=moderator, json={"text": "Thanks!"})
+        assert resp.status_code == 202, resp.json
+        run_jobs(app)
+        run_jobs(app)
+        assert len(fake.replies_to(cid)) == 1  # posted once, never retried blindly
+        db.expire_all()
+        [reply] = db.get(InboxItem, item.id).replies
+        assert reply.status == "unknown" and "did not confirm" in reply.error
