@@ -96,15 +96,23 @@ def ingest(app: Flask, db: Session, account: SocialAccount,
     if not fetched:
         return [], followups
     ids = [f.platform_id for f in fetched]
-    known = set(db.scalars(select(InboxItem.platform_id).where(
-        InboxItem.social_account_id == account.id, InboxItem.platform_id.in_(ids))))
+    known = {row.platform_id: row for row in db.execute(
+        select(InboxItem.platform_id, InboxItem.id, InboxItem.text, InboxItem.status).where(
+            InboxItem.social_account_id == account.id, InboxItem.platform_id.in_(ids)))}
     fresh = []
+    changed = []
     seen: set[str] = set()
     for data in fetched:
-        if data.platform_id in known or data.platform_id in seen:
+        if data.platform_id in seen:
             continue
         seen.add(data.platform_id)
-        fresh.append(data)
+        stored = known.get(data.platform_id)
+        if stored is None:
+            fresh.append(data)
+        elif stored.text != data.text or stored.status == ItemStatus.DELETED:
+            changed.append((stored.id, data))
+    if changed:
+        followups.extend(_refresh_known(app, db, account, changed))
     if not fresh:
         return [], followups
     post_ids = {d.post_external_id for d in fresh if d.post_external_id}
@@ -129,6 +137,33 @@ def ingest(app: Flask, db: Session, account: SocialAccount,
         _emit(db, "on_inbox_item_received", item_id=item.id, client_id=item.client_id,
               platform=item.platform)
     return items, followups
+
+
+def _refresh_known(app: Flask, db: Session, account: SocialAccount,
+                   changed: Sequence[tuple[int, InboxItemData]]) -> Followups:
+    """Stored comments the network shows again: restored ones come back to ``new``; an
+    edited text is stored and classified and ruled again (labels are added, network
+    actions queued; auto-replies are not sent twice)."""
+    followups = Followups()
+    rules = compiled_rules(db, account.client_id)
+    for item_id, data in changed:
+        item = db.get(InboxItem, item_id)
+        if item is None:
+            continue
+        if item.status == ItemStatus.DELETED:
+            item.status = ItemStatus.NEW
+            record(db, "inbox.restored_on_network", item)
+        if data.text != item.text:
+            item.text = data.text
+            record(db, "inbox.edited_on_network", item)
+            labels = classify(app, data, account.client_id)
+            decision = rules_engine.evaluate(rules, text=data.text, author_id=data.author_id,
+                                             author_name=data.author_name, labels=labels)
+            decision.labels = sorted(set(item.labels or []) | set(decision.labels))
+            decision.auto_replies = []
+            followups.extend(apply_decision(db, item, decision))
+        item.version += 1
+    return followups
 
 
 def get_item(db: Session, item_id: int) -> InboxItem:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -9,6 +10,7 @@ import smmflow_testnet.plugin as testnet_plugin
 from smmflow_testnet.fake import FakeTestnet
 
 from smmflow import hookimpl
+from smmflow.accounts.models import SocialAccount
 from smmflow.inbox.models import InboxItem
 from tests.plugin_framework.hook_registry import exercises
 
@@ -160,3 +162,50 @@ def test_a_reply_the_network_did_not_confirm_is_not_sent_twice(make_app, fake, r
         db.expire_all()
         [reply] = db.get(InboxItem, item.id).replies
         assert reply.status == "unknown" and "did not confirm" in reply.error
+
+
+def test_an_edited_comment_is_ruled_again_without_a_second_auto_reply(make_app, fake, run_jobs):
+    app = make_app(plugins=[testnet_plugin], extra=dict(fake.settings), http_timeout=1.0)
+    from smmflow.audit.models import AuditEvent
+    from smmflow.db import open_session
+    from smmflow.testing.client import ApiClient
+    from smmflow.testing.factories import Factory
+
+    with open_session(app) as db:
+        factory = Factory(app, db)
+        api = ApiClient(app, factory)
+        client = factory.client()
+        manager = factory.member(client, "manager")
+        factory.account(client, "testnet", credentials=fake.account_credentials(),
+                        external_id="acct-1")
+        for rule in ({"name": "thanks", "condition": "regex", "condition_value": ".",
+                      "action": "auto_reply", "action_value": "Thanks, {author_name}!"},
+                     {"name": "spam", "condition": "stop_words", "condition_value": ["casino"],
+                      "action": "hide", "position": 1}):
+            assert api.post(f"/clients/{client.id}/moderation-rules", as_=manager,
+                            json=rule).status_code == 201
+        [cid] = fake.seed_comments(1, account="acct-1")
+        fake.comments[cid]["text"] = "Lovely coffee"
+        api.post(f"/clients/{client.id}/inbox/poll", as_=manager)
+        run_jobs(app)
+        assert fake.comment_state(cid) != "hidden" and len(fake.replies_to(cid)) == 1
+
+        # the network reports the edit (a VK wall_reply_edit, or a page polled again)
+        from smmflow.inbox.jobs import enqueue_followups
+        from smmflow.inbox.services import data_of, ingest
+
+        item = db.query(InboxItem).one()
+        fake.comments[cid]["text"] = "Lovely coffee, and win at the CASINO"
+        edited = dataclasses.replace(data_of(item), text=fake.comments[cid]["text"])
+        with app.app_context():
+            new, followups = ingest(app, db, db.get(SocialAccount, item.social_account_id),
+                                    [edited])
+            db.commit()
+            assert new == []
+            enqueue_followups(app, followups)
+        run_jobs(app)
+        db.refresh(item)
+        assert item.text == "Lovely coffee, and win at the CASINO"
+        assert fake.comment_state(cid) == "hidden" and item.status == "hidden"
+        assert len(fake.replies_to(cid)) == 1  # the auto-reply is not sent again
+        assert db.query(AuditEvent).filter_by(action="inbox.edited_on_network").count() == 1

@@ -235,3 +235,20 @@ def test_set_up_in_vk_confirmed_then_comments_arrive(app, vk: FakeVK, ctx: JobCo
         status, _ = vk.deliver_callback(vk.comment_event(late, group_id=1), send)
         assert status == 403
         assert db.scalar(select(InboxItem.id).where(InboxItem.platform_id == late)) is None
+
+        # restored on vk.com: the item comes back; edited to add a link: the rules run again
+        with vk.lock:
+            vk.comments[int(good.rpartition("_")[2])]["_deleted"] = False
+        assert vk.deliver_callback(vk.comment_event(good, "wall_reply_restore"), send) == \
+            (200, "ok")
+        db.expire_all()
+        assert db.scalar(select(InboxItem.status).where(InboxItem.platform_id == good)) == "new"
+        with vk.lock:
+            vk.comments[int(good.rpartition("_")[2])]["text"] = "now with https://spam.example"
+        assert vk.deliver_callback(vk.comment_event(good, "wall_reply_edit"), send) == (200, "ok")
+        db.expire_all()
+        edited = db.scalar(select(InboxItem).where(InboxItem.platform_id == good))
+        assert edited.text == "now with https://spam.example"
+        run_jobs(app)      # the link rule's delete, queued again for the edited comment
+        assert vk.comment_state(good) == "deleted"
+        assert len(db.scalars(select(InboxItem)).all()) == 2
