@@ -21,7 +21,13 @@ from smmflow import db as database
 from smmflow.accounts.models import AccountStatus, SocialAccount
 from smmflow.accounts.runtime import account_view, mark_needs_reauth
 from smmflow.db import utcnow
-from smmflow.errors import AuthExpired, ContentRejected, RateLimited, UnknownOutcome
+from smmflow.errors import (
+    AuthExpired,
+    ContentRejected,
+    RateLimited,
+    TransientError,
+    UnknownOutcome,
+)
 from smmflow.inbox import services
 from smmflow.inbox.models import InboxItem, InboxReply, ItemStatus
 from smmflow.jobs.context import job_context
@@ -106,6 +112,12 @@ def poll_account(account_id: int) -> int:
         db.rollback()
         _retry_later(app, "smmflow.inbox.jobs.poll_account", account_id, exc.retry_after,
                      f"inbox-poll-{account_id}-later")
+        return 0
+    except TransientError as exc:
+        # unreachable or failing for now: the next periodic poll asks again (nothing was lost)
+        db.rollback()
+        log.warning("polling %s account %s failed for now: %s", row.platform, account_id,
+                    exc.message or type(exc).__name__)
         return 0
     except ContentRejected as exc:
         # the network refuses the read until a person acts: the audit log says why

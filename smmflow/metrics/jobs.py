@@ -45,7 +45,7 @@ from smmflow import db as database
 from smmflow.accounts.models import AccountStatus, SocialAccount
 from smmflow.accounts.runtime import account_view, mark_needs_reauth
 from smmflow.db import utcnow
-from smmflow.errors import AuthExpired, ContentRejected, RateLimited
+from smmflow.errors import AuthExpired, ContentRejected, RateLimited, TransientError
 from smmflow.jobs.context import job_context
 from smmflow.jobs.periodic import PeriodicJob
 from smmflow.metrics.services import sample_rows, store_samples
@@ -189,6 +189,12 @@ def collect_account(account_id: int) -> int:
         db.commit()
         log.info("metrics of account %s rate-limited for %.0f s", account_id, exc.retry_after)
         return stored
+    except TransientError as exc:
+        stored = store_samples(db, rows)  # the next hourly run measures again
+        db.commit()
+        log.warning("metrics of %s account %s failed for now: %s", row.platform, account_id,
+                    exc.message or type(exc).__name__)
+        return stored
     stored = store_samples(db, rows)
     db.commit()
     return stored
@@ -225,6 +231,10 @@ def _collect_competitor(app: Flask, db: Session, platform: Platform,
     except RateLimited as exc:
         log.info("metrics of competitor account %s rate-limited for %.0f s", row.id,
                  exc.retry_after)
+        return 0
+    except TransientError as exc:
+        log.warning("metrics of competitor account %s failed for now: %s", row.id,
+                    exc.message or type(exc).__name__)
         return 0
     stored = store_samples(db, sample_rows(client_id=row.client_id, account_id=row.id,
                                            target_id=None, values=values, measured_at=utcnow()))

@@ -209,3 +209,24 @@ def test_an_edited_comment_is_ruled_again_without_a_second_auto_reply(make_app, 
         assert fake.comment_state(cid) == "hidden" and item.status == "hidden"
         assert len(fake.replies_to(cid)) == 1  # the auto-reply is not sent again
         assert db.query(AuditEvent).filter_by(action="inbox.edited_on_network").count() == 1
+
+
+def test_a_network_failing_for_now_is_one_warning_and_the_next_poll_reads(make_app, fake,
+                                                                         run_jobs, caplog):
+    app = make_app(plugins=[testnet_plugin], extra=dict(fake.settings), http_timeout=1.0)
+    from smmflow.db import open_session
+    from smmflow.inbox.jobs import poll_account
+    from smmflow.testing.factories import Factory
+
+    with open_session(app) as db:
+        factory = Factory(app, db)
+        client = factory.client()
+        row = factory.account(client, "testnet", credentials=fake.account_credentials(),
+                              external_id="acct-1")
+        fake.seed_comments(2, account="acct-1")
+        fake.fail_next("server_error", on="comments")
+        with app.app_context(), caplog.at_level("WARNING", logger="smmflow.inbox"):
+            assert poll_account(row.id) == 0  # no exception: no RQ traceback, no retry storm
+            assert "failed for now" in caplog.text
+            assert db.query(InboxItem).count() == 0
+            assert poll_account(row.id) == 2

@@ -54,3 +54,36 @@ def test_collect_account_and_post_metrics(make_app, run_jobs):
             assert followers and followers[0].post_target_id is None
             # the competitor has no credentials and the test network gives no public data
             assert not [s for s in samples if s.social_account_id == competitor.id]
+
+
+def test_a_network_failing_for_now_keeps_what_was_measured_and_raises_nothing(make_app, caplog):
+    with FakeTestnet() as fake:
+        app = make_app(plugins=[testnet_plugin], extra=dict(fake.settings), http_timeout=1.0)
+        from smmflow.db import open_session
+        from smmflow.metrics.jobs import collect_account
+        from smmflow.testing.factories import Factory
+
+        platform = app.extensions["smmflow"].platforms["testnet"]
+        from smmflow.jobs.context import job_context
+
+        published = platform.publish(job_context(app, platform), fake.account("acct-1"),
+                                     fake.sample_content(), {}, "m-1")
+        with open_session(app) as db:
+            factory = Factory(app, db)
+            client = factory.client()
+            account = factory.account(client, "testnet", credentials=fake.account_credentials(),
+                                      external_id="acct-1")
+            post = Post(client_id=client.id, text="x", status="scheduled")
+            db.add(post)
+            db.flush()
+            db.add(PostTarget(post_id=post.id, social_account_id=account.id, status="published",
+                              external_id=published.external_id,
+                              published_at=dt.datetime.now(dt.UTC)))
+            db.commit()
+            fake.fail_next("server_error", on="metrics")  # post metrics fail, account ones came
+            with app.app_context(), caplog.at_level("WARNING", logger="smmflow.metrics"):
+                stored = collect_account(account.id)
+            assert "failed for now" in caplog.text
+            samples = list(db.scalars(select(MetricSample)))
+            assert stored == len(samples) > 0
+            assert all(s.post_target_id is None for s in samples)  # the account's followers
