@@ -7,7 +7,6 @@ import io
 import logging
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -29,31 +28,12 @@ from smmflow.plugin_api import (
     RateLimited,
     TransientError,
     UnknownOutcome,
-    make_http_client,
 )
 
 MB = 1024 * 1024
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
 
-
-@pytest.fixture
-def platform() -> TelegramPlatform:
-    return TelegramPlatform()
-
-
-@pytest.fixture
-def ctx(fake: FakeTelegram) -> Iterator[JobContext]:
-    http = make_http_client(timeout=1.0)
-    try:
-        yield JobContext(settings=fake.settings, http=http,
-                         log=logging.getLogger("smmflow.plugins.telegram"))
-    finally:
-        http.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,27 +18,7 @@ from smmflow.plugin_api import (
     ContentRejected,
     JobContext,
     RateLimited,
-    make_http_client,
 )
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture
-def platform() -> TelegramPlatform:
-    return TelegramPlatform()
-
-
-@pytest.fixture
-def ctx(fake: FakeTelegram) -> Iterator[JobContext]:
-    http = make_http_client(timeout=1.0)
-    yield JobContext(settings=fake.settings, http=http,
-                     log=logging.getLogger("smmflow.plugins.telegram"))
-    http.close()
 
 
 def rival(fake: FakeTelegram, handle: str, external_id: str | None = None) -> Account:

@@ -8,8 +8,7 @@ the app's test client; an update not answered 2xx stays pending.
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -30,11 +29,9 @@ from smmflow.plugin_api import (
     Account,
     Capability,
     ContentRejected,
-    JobContext,
     WebhookMalformed,
     WebhookRejected,
     WebhookRequest,
-    make_http_client,
 )
 from smmflow.testing.client import ApiClient
 from smmflow.testing.factories import Factory
@@ -43,25 +40,7 @@ SECRET = "tg-secret_0123456789-abcdefghijklmnop"
 BASE_URL = "https://smm.example"
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
 
-
-@pytest.fixture
-def platform() -> TelegramPlatform:
-    return TelegramPlatform()
-
-
-@pytest.fixture
-def ctx(fake: FakeTelegram) -> Iterator[JobContext]:
-    http = make_http_client(timeout=1.0)
-    try:
-        yield JobContext(settings=fake.settings, http=http,
-                         log=logging.getLogger("smmflow.plugins.telegram"))
-    finally:
-        http.close()
 
 
 def _account(fake: FakeTelegram, **credentials: str) -> Account:
