@@ -31,6 +31,7 @@ from smmflow.platforms.content import (
 )
 from smmflow.platforms.context import JobContext, make_http_client
 from smmflow.platforms.limits import ContentLimits, check_limits
+from smmflow.platforms.redaction import redact_http_logs
 from smmflow.platforms.webhooks import (
     WEBHOOK_SECRET_KEY,
     WebhookRequest,
@@ -44,5 +45,5 @@ __all__ = [
     "Notice", "NotificationChannel",
     "Platform", "PlatformError", "Problem", "PublishResult", "RateLimited", "TransientError",
     "UnknownOutcome", "WebhookMalformed", "WebhookRejected", "WebhookRequest", "WebhookResult",
-    "check_limits", "hookimpl", "make_http_client", "secrets_match",
+    "check_limits", "hookimpl", "make_http_client", "redact_http_logs", "secrets_match",
 ]

@@ -10,7 +10,6 @@ message, and the ``httpx`` logger gets a filter that redacts ``access_token=...`
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -23,6 +22,7 @@ from smmflow.plugin_api import (
     JobContext,
     TransientError,
     UnknownOutcome,
+    redact_http_logs,
 )
 from smmflow_instagram.errors import error_for
 
@@ -43,24 +43,9 @@ def redact(text: str, *secrets: str | None) -> str:
     return _TOKEN_PARAM.sub(r"\1<redacted>", text)
 
 
-class _RedactTokens(logging.Filter):
-    """Rewrites ``httpx`` log records so request lines show no access token."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and record.args:
-            record.args = tuple(redact(str(arg)) if "access_token" in str(arg) else arg
-                                for arg in record.args)
-        elif isinstance(record.msg, str) and "access_token" in record.msg:
-            record.msg = redact(record.msg)
-        return True
-
-
 def install_log_redaction() -> None:
-    """Make sure ``httpx`` and ``httpcore`` never log a token (idempotent)."""
-    for name in ("httpx", "httpcore"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, _RedactTokens) for f in logger.filters):
-            logger.addFilter(_RedactTokens())
+    """Make sure ``httpx`` and ``httpcore`` never log an access token (idempotent)."""
+    redact_http_logs("instagram", "access_token", redact)
 
 
 def parse_graph_time(value: Any) -> dt.datetime | None:

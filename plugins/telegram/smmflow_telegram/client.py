@@ -8,7 +8,6 @@ logger gets a filter that redacts tokens from its "HTTP Request" lines.
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -23,6 +22,7 @@ from smmflow.plugin_api import (
     RateLimited,
     TransientError,
     UnknownOutcome,
+    redact_http_logs,
 )
 
 DEFAULT_API_BASE = "https://api.telegram.org"
@@ -41,24 +41,9 @@ def redact(text: str, token: str | None = None) -> str:
     return _TOKEN_IN_PATH.sub("/bot<redacted>", text)
 
 
-class _RedactTokens(logging.Filter):
-    """Rewrites log records of ``httpx`` so request lines show no bot token."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and record.args:
-            record.args = tuple(redact(str(arg)) if "/bot" in str(arg) else arg
-                                for arg in record.args)
-        elif isinstance(record.msg, str) and "/bot" in record.msg:
-            record.msg = redact(record.msg)
-        return True
-
-
 def install_log_redaction() -> None:
-    """Make sure ``httpx`` and ``httpcore`` never log a token (idempotent)."""
-    for name in ("httpx", "httpcore"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, _RedactTokens) for f in logger.filters):
-            logger.addFilter(_RedactTokens())
+    """Make sure ``httpx`` and ``httpcore`` never log a bot token (idempotent)."""
+    redact_http_logs("telegram", "/bot", redact)
 
 
 def _describe(status: int, payload: Mapping[str, Any] | None) -> tuple[str, dict[str, Any]]:
