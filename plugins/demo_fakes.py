@@ -34,7 +34,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -54,8 +53,9 @@ from fake_vk import FakeVK  # noqa: E402
 from fake_youtube import FakeYouTube  # noqa: E402
 from flask import Flask  # noqa: E402
 from sqlalchemy import select  # noqa: E402
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server  # noqa: E402
 from werkzeug.wrappers import Request, Response  # noqa: E402
+
+from smmflow.testing.fakeserver import FakeServer  # noqa: E402
 
 FAKES = {"telegram": FakeTelegram, "vk": FakeVK, "instagram": FakeInstagram, "youtube": FakeYouTube}
 DEFAULT_BASE_PORT = 8700
@@ -132,33 +132,14 @@ def point_accounts(app: Flask, fakes: Mapping[str, Any]) -> list[tuple[int, str,
 
 
 # -- the media server ----------------------------------------------------------------------------
-class _Quiet(WSGIRequestHandler):
-    def log(self, type: str, message: str, *args: Any) -> None:
-        pass
-
-
-class MediaServer:
+class MediaServer(FakeServer):
     """Serves the blobs of a local media store at ``/sha256/ab/cd/<hex>``, read-only."""
 
     PATH = re.compile(r"^/sha256/[0-9a-f]{2}/[0-9a-f]{2}/([0-9a-f]{64})$")
+    thread_name = "demo-media"
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self._server: BaseWSGIServer | None = None
-        self.url = ""
-
-    def start(self, port: int = 0) -> MediaServer:
-        self._server = make_server("127.0.0.1", port, self._wsgi, threaded=True,
-                                   request_handler=_Quiet)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
 
     def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
         from smmflow.media.probe import IMAGE_TYPES, VIDEO_TYPES, sniff

@@ -32,10 +32,10 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from smmflow.plugin_api import Account, Content, MediaItem
+from smmflow.testing.fakeserver import FakeServer
 
 API_VERSION = "v25.0"
 FAULT_KINDS = ("rate_limit", "server_error", "timeout", "auth", "reject", "accept_then_timeout",
@@ -108,14 +108,6 @@ def _bad_param(message: str, *, subcode: int | None = None) -> GraphError:
     return GraphError(400, 100, f"(#100) {message}", subcode=subcode)
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    def log(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
 def _json(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
     return Response(json.dumps(body), status=status, headers=dict(headers or {}),
                     content_type="application/json")
@@ -167,8 +159,10 @@ def _bool(value: str | None, name: str) -> bool | None:
     raise _bad_param(f"Param {name} must be a boolean")
 
 
-class FakeInstagram:
+class FakeInstagram(FakeServer):
     """The fake Graph API. ``with FakeInstagram() as fake: ...`` or ``start()``/``stop()``."""
+
+    thread_name = "fake-instagram"
 
     def __init__(self, *, timeout_sleep: float = 1.5, quota_total: int = 100,
                  video_polls: int = 2, latency: float = 0.0) -> None:
@@ -195,37 +189,6 @@ class FakeInstagram:
         self._ids = itertools.count(17900000000000001)
         self._seed_media: str | None = None
         self._lock = threading.Lock()
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- life cycle ---------------------------------------------------------------------
-    def start(self, port: int = 0) -> FakeInstagram:
-        self._server = make_server("127.0.0.1", port, self._wsgi, threaded=True,
-                                   request_handler=_QuietHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        name="fake-instagram", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FakeInstagram:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start the fake first"
-        return f"http://127.0.0.1:{self._server.server_port}"
 
     @property
     def settings(self) -> dict[str, str]:

@@ -44,10 +44,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from werkzeug.datastructures import FileStorage
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from smmflow.plugin_api import Account, Content
+from smmflow.testing.fakeserver import FakeServer
 
 MIB = 1024 * 1024
 CHANNEL_ID = -1001000000001
@@ -101,13 +101,6 @@ class ApiError(Exception):
 
 def bad(description: str) -> ApiError:
     return ApiError(400, f"Bad Request: {description}")
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """Request lines carry the bot token: the fake never logs them."""
-
-    def log(self, type: str, message: str, *args: Any) -> None:
-        pass
 
 
 # -- entity parsing (what Telegram counts) ------------------------------------------------
@@ -171,8 +164,10 @@ def image_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-class FakeTelegram:
+class FakeTelegram(FakeServer):
     """The fake server; start/stop it or use it as a context manager."""
+
+    thread_name = "fake-telegram"
 
     def __init__(self, *, timeout_sleep: float = 1.5, token: str | None = None) -> None:
         self.bot_id = 7000000000 + secrets.randbelow(10**6)
@@ -207,31 +202,6 @@ class FakeTelegram:
         self._sent: dict[int, collections.deque[float]] = collections.defaultdict(collections.deque)
         self._faults: list[dict[str, Any]] = []
         self._lock = threading.RLock()
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
-        self.url = ""
-
-    # -- lifecycle -----------------------------------------------------------------------
-    def start(self, port: int = 0) -> FakeTelegram:
-        self._server = make_server("127.0.0.1", port, self._wsgi, threaded=True,
-                                   request_handler=_QuietHandler)
-        self._server.daemon_threads = True  # type: ignore[attr-defined]
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeTelegram:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # -- FakeNetwork protocol ------------------------------------------------------------------
     @property

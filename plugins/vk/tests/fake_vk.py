@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from smmflow.plugin_api import Account, Content, MediaItem
+from smmflow.testing.fakeserver import FakeServer
 
 API_VERSION = "5.199"
 TEXT_LIMIT = 16384
@@ -53,8 +53,11 @@ def _missing(name: str) -> VKError:
     return VKError(100, f"One of the parameters specified was missing or invalid: {name} is undefined")
 
 
-class FakeVK:
+class FakeVK(FakeServer):
     """``with FakeVK() as vk: ...`` — a threaded server on 127.0.0.1:0."""
+
+    thread_name = "fake-vk"
+    poll_interval = 0.02
 
     def __init__(self, group_id: int = 424242, user_id: int = 1001) -> None:
         self.group_id = group_id
@@ -83,32 +86,12 @@ class FakeVK:
         self._secret = secrets.token_bytes(16)
         self._ids = {"post": 0, "photo": 456239000, "comment": 100, "server": 800}
         self._call_times: list[float] = []
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
         self._tmp = Path(tempfile.mkdtemp(prefix="fake-vk-"))
-        self.url = ""
 
     # -- lifecycle -----------------------------------------------------------------------
-    def start(self, port: int = 0) -> FakeVK:
-        self._server = make_server("127.0.0.1", port, self._wsgi, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        daemon=True)
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        super().stop()
         shutil.rmtree(self._tmp, ignore_errors=True)
-
-    def __enter__(self) -> FakeVK:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # -- FakeNetwork protocol ------------------------------------------------------------
     @property

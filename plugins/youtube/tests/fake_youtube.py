@@ -30,10 +30,10 @@ from collections.abc import Callable
 from typing import Any
 
 from smmflow_youtube import marker_tag
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from smmflow.plugin_api import Account, Content, MediaItem
+from smmflow.testing.fakeserver import FakeServer
 
 STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
                 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
@@ -77,8 +77,10 @@ def _tags_length(tags: list[str]) -> int:
     return sum(len(t) + (2 if " " in t else 0) for t in tags) + max(0, len(tags) - 1)
 
 
-class FakeYouTube:
+class FakeYouTube(FakeServer):
     """``with FakeYouTube() as fake: ...`` — a threaded fake YouTube on 127.0.0.1:<random port>."""
+
+    thread_name = "fake-youtube"
 
     def __init__(self, *, chunk_bytes: int = 1024, granularity: int = 1024) -> None:
         self.chunk_bytes = chunk_bytes        # what the plugin is configured to send
@@ -110,33 +112,13 @@ class FakeYouTube:
         self._chunk_faults: list[tuple[str, dict[str, Any]]] = []
         self._refresh_blocked = 0
         self._files: list[str] = []
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
-        self.url = ""
 
     # -- lifecycle ---------------------------------------------------------------------
-    def start(self, port: int = 0) -> FakeYouTube:
-        self._server = make_server("127.0.0.1", port, self._wsgi, threaded=True)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        super().stop()
         for path in self._files:
             if os.path.exists(path):
                 os.unlink(path)
-
-    def __enter__(self) -> FakeYouTube:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # -- FakeNetwork protocol ------------------------------------------------------------
     @property

@@ -25,10 +25,10 @@ from typing import Any
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from smmflow.plugin_api import Account, Content
+from smmflow.testing.fakeserver import FakeServer
 
 FAULT_KINDS = ("rate_limit", "server_error", "timeout", "auth", "reject", "accept_then_timeout")
 ENDPOINTS = ("publish", "find", "delete", "metrics", "stats", "comments", "moderate", "reply",
@@ -65,21 +65,15 @@ class ApiFailure(Exception):
         self.status, self.code, self.message, self.extra = status, code, message, extra
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    def log(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     return Response(json.dumps(body), status=status, headers=headers or {},
                     content_type="application/json")
 
 
-class FakeTestnet:
+class FakeTestnet(FakeServer):
     """The test network. ``with FakeTestnet() as fake: ...`` or ``start()``/``stop()``."""
+
+    thread_name = "fake-testnet"
 
     def __init__(self, *, latency: float = 0.0, timeout_sleep: float = 1.5) -> None:
         self.token = "tn-" + secrets.token_hex(12)
@@ -97,38 +91,6 @@ class FakeTestnet:
                             dict[str, Any]] | None = None
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- life cycle ---------------------------------------------------------------
-    def start(self) -> FakeTestnet:
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True,
-                                   request_handler=_QuietHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        name="fake-testnet",
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FakeTestnet:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start the fake first"
-        return f"http://127.0.0.1:{self._server.server_port}"
 
     @property
     def settings(self) -> dict[str, str]:
